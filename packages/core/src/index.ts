@@ -1,0 +1,30 @@
+// @tiered/core: the store contract, TieredCache, swr and Singleflight.
+
+export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js'
+export { parseDuration } from './duration.js'
+export {
+  CacheClosedError,
+  CacheSerializationError,
+  CacheStoreError,
+  CacheTimeoutError,
+  CircuitOpenError,
+  type StoreOperation,
+  StoreTimeoutError,
+} from './errors.js'
+export type { CacheEventName, CacheEvents, CacheListener } from './events.js'
+export { toKey } from './query-key.js'
+export { type Flight, Singleflight } from './singleflight.js'
+export { type StandaloneSwrOptions, swr } from './swr.js'
+export type { TierStats } from './tier.js'
+export { type CacheStats, TieredCache, type TieredCacheOptions } from './tiered-cache.js'
+export type {
+  CacheEntry,
+  CacheStore,
+  Duration,
+  EntryOptions,
+  MaybePromise,
+  QueryFunction,
+  QueryFunctionContext,
+  QueryKey,
+  SwrOptions,
+} from './types.js'

@@ -1,0 +1,259 @@
+// One tier as the engine sees it: the store's calls with a timeout, a circuit breaker and batched reads.
+// Nothing here throws or rejects on a store failure: reads become misses, failures are reported.
+
+import type { CircuitBreaker, CircuitState } from './circuit-breaker.js'
+import { CacheStoreError, CircuitOpenError, type StoreOperation, StoreTimeoutError } from './errors.js'
+import type { CacheEntry, CacheStore } from './types.js'
+
+/** What a tier tells the cache it belongs to. */
+export interface TierHost {
+  now(): number
+  report(error: CacheStoreError): void
+  circuitOpened(tier: string, failures: number, retryAt: number): void
+  circuitClosed(tier: string): void
+}
+
+export interface TierStats {
+  name: string
+  circuit: CircuitState
+  failures: number
+}
+
+type ReadResolver = (entry: CacheEntry | undefined) => void
+
+const missing = (): undefined => undefined
+
+export class Tier {
+  readonly store: CacheStore
+  readonly name: string
+  /** Learned from the first read: true when the store answers synchronously (memory), false for a promise. */
+  sync: boolean | undefined = undefined
+  readonly #host: TierHost
+  readonly #timeoutMs: number
+  readonly #breaker: CircuitBreaker | undefined
+  #batchKeys: string[] | undefined = undefined
+  #batchResolvers: ReadResolver[] = []
+
+  constructor(store: CacheStore, host: TierHost, timeoutMs: number, breaker: CircuitBreaker | undefined) {
+    this.store = store
+    this.name = store.name
+    this.#host = host
+    this.#timeoutMs = timeoutMs
+    this.#breaker = breaker
+  }
+
+  /** The entry under `key`, or undefined on a miss, a failure, a timeout or an open circuit. Never rejects. */
+  read(key: string): CacheEntry | undefined | Promise<CacheEntry | undefined> {
+    if (
+      this.#breaker !== undefined &&
+      this.#breaker.openUntil !== 0 &&
+      !this.#breaker.allow(this.#host.now())
+    ) {
+      return undefined
+    }
+    // Reads that arrive in the same tick for an asynchronous store go out as one getMany.
+    if (this.sync === false && this.store.getMany !== undefined) return this.#enqueueRead(key)
+    let result: CacheEntry | undefined | Promise<CacheEntry | undefined>
+    try {
+      result = this.store.get(key)
+    } catch (error) {
+      this.#fail('get', key, error)
+      return undefined
+    }
+    if (result instanceof Promise) {
+      this.sync = false
+      return this.#settle(result, 'get', key, missing)
+    }
+    if (this.sync === undefined) this.sync = true
+    if (this.#breaker !== undefined) this.#succeed()
+    return result
+  }
+
+  /** Writes the entry; resolves once the store settled. Failures are reported, never thrown. */
+  write(key: string, entry: CacheEntry, ttlMs: number): undefined | Promise<unknown> {
+    if (!this.#allow()) return undefined
+    let result: void | Promise<void>
+    try {
+      result = this.store.set(key, entry, ttlMs)
+    } catch (error) {
+      this.#fail('set', key, error)
+      return undefined
+    }
+    if (result instanceof Promise) return this.#settle(result, 'set', key, missing)
+    if (this.#breaker !== undefined) this.#succeed()
+    return undefined
+  }
+
+  /** Deletes the key; gives back the failure (already reported) so that the caller can reject with it. */
+  remove(key: string): CacheStoreError | undefined | Promise<CacheStoreError | undefined> {
+    return this.#mutate('delete', key, () => this.store.delete(key))
+  }
+
+  /** Empties the store; a store without `clear` is a failure, since a partial clear leaves data behind. */
+  clear(): CacheStoreError | undefined | Promise<CacheStoreError | undefined> {
+    const clear = this.store.clear
+    if (clear === undefined) {
+      return new CacheStoreError(
+        this.name,
+        'clear',
+        undefined,
+        new TypeError('the store does not implement clear()'),
+      )
+    }
+    return this.#mutate('clear', undefined, () => clear.call(this.store))
+  }
+
+  close(): undefined | Promise<unknown> {
+    const close = this.store.close
+    if (close === undefined) return undefined
+    let result: void | Promise<void>
+    try {
+      result = close.call(this.store)
+    } catch (error) {
+      this.#host.report(new CacheStoreError(this.name, 'close', undefined, error))
+      return undefined
+    }
+    return result instanceof Promise ? this.#settle(result, 'close', undefined, missing) : undefined
+  }
+
+  stats(): TierStats {
+    const breaker = this.#breaker
+    return {
+      name: this.name,
+      circuit: breaker === undefined ? 'closed' : breaker.state(this.#host.now()),
+      failures: breaker === undefined ? 0 : breaker.failures,
+    }
+  }
+
+  #mutate(
+    operation: StoreOperation,
+    key: string | undefined,
+    run: () => void | Promise<void>,
+  ): CacheStoreError | undefined | Promise<CacheStoreError | undefined> {
+    if (!this.#allow()) {
+      // A skipped invalidation is still a failed one: the caller must hear of it.
+      return new CacheStoreError(
+        this.name,
+        operation,
+        key,
+        new CircuitOpenError(this.name, this.#breaker!.openUntil),
+      )
+    }
+    let result: void | Promise<void>
+    try {
+      result = run()
+    } catch (error) {
+      return this.#fail(operation, key, error)
+    }
+    if (result instanceof Promise) {
+      return this.#settle(result.then(missing), operation, key, (error: CacheStoreError) => error)
+    }
+    if (this.#breaker !== undefined) this.#succeed()
+    return undefined
+  }
+
+  #allow(): boolean {
+    const breaker = this.#breaker
+    return breaker === undefined || breaker.openUntil === 0 || breaker.allow(this.#host.now())
+  }
+
+  #enqueueRead(key: string): Promise<CacheEntry | undefined> {
+    return new Promise<CacheEntry | undefined>((resolve) => {
+      if (this.#batchKeys === undefined) {
+        this.#batchKeys = []
+        // After the current microtasks drain, so that callers resumed by the same reply join one batch.
+        process.nextTick(this.#flushReads)
+      }
+      this.#batchKeys.push(key)
+      this.#batchResolvers.push(resolve)
+    })
+  }
+
+  readonly #flushReads = (): void => {
+    const keys = this.#batchKeys as string[]
+    const resolvers = this.#batchResolvers
+    this.#batchKeys = undefined
+    this.#batchResolvers = []
+    if (keys.length === 1) {
+      let one: CacheEntry | undefined | Promise<CacheEntry | undefined>
+      try {
+        one = this.store.get(keys[0] as string)
+      } catch (error) {
+        this.#fail('get', keys[0], error)
+        one = undefined
+      }
+      if (one instanceof Promise) this.#settle(one, 'get', keys[0], missing).then(resolvers[0])
+      else (resolvers[0] as ReadResolver)(one)
+      return
+    }
+    let many: (CacheEntry | undefined)[] | Promise<(CacheEntry | undefined)[]>
+    try {
+      many = (this.store.getMany as NonNullable<CacheStore['getMany']>).call(this.store, keys)
+    } catch (error) {
+      this.#fail('get', undefined, error)
+      for (const resolve of resolvers) resolve(undefined)
+      return
+    }
+    const settled =
+      many instanceof Promise ? this.#settle(many, 'get', undefined, missing) : Promise.resolve(many)
+    settled.then((entries) => {
+      for (let i = 0; i < resolvers.length; i++) (resolvers[i] as ReadResolver)(entries?.[i])
+    })
+  }
+
+  /** Waits for the store within the tier's timeout; a failure or timeout gives `onFailure(error)` instead. */
+  #settle<T, F>(
+    work: Promise<T>,
+    operation: StoreOperation,
+    key: string | undefined,
+    onFailure: (error: CacheStoreError) => F,
+  ): Promise<T | F> {
+    return new Promise<T | F>((resolve) => {
+      let done = false
+      let timer: NodeJS.Timeout | undefined
+      if (this.#timeoutMs > 0) {
+        timer = setTimeout(() => {
+          if (done) return
+          done = true
+          resolve(
+            onFailure(
+              this.#fail(operation, key, new StoreTimeoutError(this.name, operation, this.#timeoutMs)),
+            ),
+          )
+        }, this.#timeoutMs)
+        timer.unref()
+      }
+      work.then(
+        (value) => {
+          if (done) return
+          done = true
+          if (timer !== undefined) clearTimeout(timer)
+          if (this.#breaker !== undefined) this.#succeed()
+          resolve(value)
+        },
+        (error: unknown) => {
+          if (done) return
+          done = true
+          if (timer !== undefined) clearTimeout(timer)
+          resolve(onFailure(this.#fail(operation, key, error)))
+        },
+      )
+    })
+  }
+
+  #succeed(): void {
+    if ((this.#breaker as CircuitBreaker).success()) this.#host.circuitClosed(this.name)
+  }
+
+  #fail(operation: StoreOperation, key: string | undefined, cause: unknown): CacheStoreError {
+    const error =
+      cause instanceof CacheStoreError ? cause : new CacheStoreError(this.name, operation, key, cause)
+    this.#host.report(error)
+    const breaker = this.#breaker
+    if (breaker !== undefined) {
+      const now = this.#host.now()
+      if (breaker.failure(now)) this.#host.circuitOpened(this.name, breaker.failures, breaker.openUntil)
+    }
+    return error
+  }
+}

@@ -1,0 +1,79 @@
+// The in-process tier: entries in a quick-lru, each expiring after its own ttl, answered synchronously.
+
+import type { CacheEntry, CacheStore } from '@tiered/core'
+import QuickLRU from 'quick-lru'
+
+export interface MemoryStoreOptions {
+  /** Most entries kept before the least recently used go. Default 10 000. Ignored when `lru` is given. */
+  maxSize?: number
+  /** Your own QuickLRU, to share it or to set `onEviction`. */
+  lru?: QuickLRU<string, CacheEntry>
+}
+
+export class MemoryStore implements CacheStore {
+  readonly name: string
+  readonly #lru: QuickLRU<string, CacheEntry>
+
+  constructor(name: string, lru: QuickLRU<string, CacheEntry>) {
+    this.name = name
+    this.#lru = lru
+  }
+
+  get(key: string): CacheEntry | undefined {
+    return this.#lru.get(key)
+  }
+
+  set(key: string, entry: CacheEntry, ttlMs: number): void {
+    checkTtl(ttlMs)
+    this.#lru.set(key, entry, { maxAge: ttlMs })
+  }
+
+  delete(key: string): void {
+    this.#lru.delete(key)
+  }
+
+  getMany(keys: readonly string[]): (CacheEntry | undefined)[] {
+    return keys.map((key) => this.#lru.get(key))
+  }
+
+  setMany(items: readonly { key: string; entry: CacheEntry; ttlMs: number }[]): void {
+    for (const item of items) checkTtl(item.ttlMs)
+    for (const item of items) this.#lru.set(item.key, item.entry, { maxAge: item.ttlMs })
+  }
+
+  deleteMany(keys: readonly string[]): void {
+    for (const key of keys) this.#lru.delete(key)
+  }
+
+  clear(): void {
+    this.#lru.clear()
+  }
+
+  /** Entries held, counting ones that expired but were not yet touched. */
+  get size(): number {
+    return this.#lru.size
+  }
+}
+
+/** A memory tier named `name`, on quick-lru. */
+export function createMemoryStore(name: string, options: MemoryStoreOptions = {}): MemoryStore {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError('a memory store needs a non-empty name')
+  if (options.lru !== undefined) {
+    if (!(options.lru instanceof Map) || typeof options.lru.get !== 'function') {
+      throw new TypeError('`lru` must be a QuickLRU instance')
+    }
+    return new MemoryStore(name, options.lru)
+  }
+  const maxSize = options.maxSize ?? 10_000
+  if (!Number.isInteger(maxSize) || maxSize < 1) {
+    throw new RangeError(`maxSize must be a whole number of entries >= 1, got ${maxSize}`)
+  }
+  return new MemoryStore(name, new QuickLRU<string, CacheEntry>({ maxSize }))
+}
+
+function checkTtl(ttlMs: number): void {
+  if (!(ttlMs > 0) || ttlMs === Number.POSITIVE_INFINITY) {
+    throw new RangeError(`ttlMs must be a finite number of milliseconds > 0, got ${ttlMs}`)
+  }
+}
