@@ -355,6 +355,8 @@ export class TieredCache {
     flight: Flight,
     background: boolean,
   ): Promise<T> {
+    // A call that began before close() and reaches its load after it must not start new work.
+    if (this.#closed) throw new CacheClosedError()
     const controller = new AbortController()
     this.#controllers.add(controller)
     this.#loadCount++

@@ -1,0 +1,138 @@
+import { createClock, createFlakyStore, createMapStore } from '@tiered/testing'
+import { describe, expect, it, vi } from 'vitest'
+import { CacheTimeoutError, TieredCache } from '../src/index.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function setup() {
+  const clock = createClock()
+  const store = createMapStore('l1')
+  const cache = new TieredCache({
+    stores: [store],
+    now: clock.now,
+    defaultTtl: '1m',
+    defaultStaleIfError: '1h',
+  })
+  return { clock, store, cache }
+}
+
+describe('timeout', () => {
+  it('rejects with CacheTimeoutError and aborts the signal when the load takes longer', async () => {
+    const { cache } = setup()
+    let signal: AbortSignal | undefined
+    const started = performance.now()
+    const call = cache.swr({
+      queryKey: 'slow',
+      timeout: 30,
+      queryFn: (context) => {
+        signal = context.signal
+        return new Promise<string>(() => {})
+      },
+    })
+    await expect(call).rejects.toBeInstanceOf(CacheTimeoutError)
+    expect(performance.now() - started).toBeLessThan(1_000)
+    expect(signal?.aborted).toBe(true)
+    expect(signal?.reason).toBeInstanceOf(CacheTimeoutError)
+    await expect(call).rejects.toMatchObject({ name: 'CacheTimeoutError', key: 'slow', timeoutMs: 30 })
+  })
+
+  it('serves an entry within grace instead of timing out', async () => {
+    const { cache, clock } = setup()
+    await cache.swr({ queryKey: 'k', queryFn: async () => 'cached' })
+    clock.advance(2 * 60_000)
+    await expect(
+      cache.swr({ queryKey: 'k', timeout: 20, queryFn: () => new Promise<string>(() => {}) }),
+    ).resolves.toBe('cached')
+  })
+
+  it('a late result of a timed-out load is not cached', async () => {
+    const { cache, store } = setup()
+    const call = cache.swr({ queryKey: 'k', timeout: 10, queryFn: () => sleep(40).then(() => 'late') })
+    await expect(call).rejects.toBeInstanceOf(CacheTimeoutError)
+    await sleep(60)
+    expect(store.get('k')).toBeUndefined()
+  })
+
+  it('a caller who joins a running load gives up after its own timeout; the load goes on for the others', async () => {
+    const { cache } = setup()
+    await cache.get('warm-up') // the tier is now known to answer synchronously, so the first call starts the load
+    let release!: (value: string) => void
+    const queryFn = () =>
+      new Promise<string>((resolve) => {
+        release = resolve
+      })
+    const patient = cache.swr({ queryKey: 'k', queryFn })
+    const hasty = cache.swr({ queryKey: 'k', queryFn, timeout: 10 })
+    await expect(hasty).rejects.toBeInstanceOf(CacheTimeoutError)
+    release('v')
+    await expect(patient).resolves.toBe('v')
+  })
+
+  it('a zero or negative timeout is a RangeError and nothing runs', async () => {
+    const { cache } = setup()
+    const queryFn = vi.fn(async () => 1)
+    await expect(cache.swr({ queryKey: 'k', queryFn, timeout: 0 })).rejects.toThrow(RangeError)
+    await expect(cache.swr({ queryKey: 'k', queryFn, timeout: -5 })).rejects.toThrow(RangeError)
+    expect(queryFn).not.toHaveBeenCalled()
+  })
+})
+
+describe('softTimeout', () => {
+  it('serves the entry within grace when the load is slow, and the load still writes its result', async () => {
+    const { cache, clock } = setup()
+    await cache.swr({ queryKey: 'k', queryFn: async () => 'old' })
+    clock.advance(2 * 60_000)
+    const started = performance.now()
+    const value = await cache.swr({
+      queryKey: 'k',
+      softTimeout: 20,
+      queryFn: () => sleep(80).then(() => 'new'),
+    })
+    expect(value).toBe('old')
+    expect(performance.now() - started).toBeLessThan(80)
+    await vi.waitFor(async () => expect(await cache.get('k')).toBe('new'))
+  })
+
+  it('waits for the load when there is nothing within grace to serve', async () => {
+    const { cache } = setup()
+    await expect(
+      cache.swr({ queryKey: 'k', softTimeout: 5, queryFn: () => sleep(30).then(() => 'v') }),
+    ).resolves.toBe('v')
+  })
+
+  it('a load abandoned by softTimeout that then fails is reported, not unhandled', async () => {
+    const { cache, clock } = setup()
+    const errors: unknown[] = []
+    cache.on('error', (event) => errors.push(event.error))
+    await cache.swr({ queryKey: 'k', queryFn: async () => 'old' })
+    clock.advance(2 * 60_000)
+    const boom = new Error('late failure')
+    const value = await cache.swr({
+      queryKey: 'k',
+      softTimeout: 5,
+      queryFn: () => sleep(30).then(() => Promise.reject(boom)),
+    })
+    expect(value).toBe('old')
+    await vi.waitFor(() => expect(errors).toContain(boom))
+  })
+})
+
+describe('storeTimeout', () => {
+  it('a tier that hangs on get counts as a miss after the tier timeout', async () => {
+    const l2 = createFlakyStore(createMapStore('l2', { async: true }))
+    const errors: unknown[] = []
+    const cache = new TieredCache({
+      stores: [createMapStore('l1'), l2],
+      storeTimeout: 30,
+      onError: (e) => errors.push(e),
+    })
+    l2.hang('get')
+    l2.hang('set')
+    const started = performance.now()
+    await expect(cache.swr({ queryKey: 'k', queryFn: async () => 'loaded' })).resolves.toBe('loaded')
+    expect(performance.now() - started).toBeLessThan(500)
+    expect(errors.length).toBeGreaterThanOrEqual(2)
+    expect(cache.stats().storeErrors).toBeGreaterThanOrEqual(2)
+    l2.heal()
+  })
+})

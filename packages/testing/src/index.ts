@@ -1,0 +1,27 @@
+// Shared test helpers for tiered packages: a manual clock, fault-injecting and reference stores,
+// and launchers for a real redis-server and Redis Cluster on loopback ports.
+
+export { createClock, type ManualClock } from './clock.js'
+export {
+  createFlakyStore,
+  type FlakyStore,
+  type FlakyStoreOptions,
+  InjectedStoreError,
+  type StoreOp,
+} from './flaky-store.js'
+export { createMapStore, type MapStore, type MapStoreOptions } from './map-store.js'
+export {
+  type RedisClusterHandle,
+  type RedisNodeAddress,
+  type StartRedisClusterOptions,
+  startRedisCluster,
+} from './redis-cluster.js'
+export { sendRedisCommand } from './redis-command.js'
+export { RedisStartError } from './redis-process.js'
+export { type RedisServerHandle, type StartRedisServerOptions, startRedisServer } from './redis-server.js'
+export {
+  type ProvideTarget,
+  type RedisProvidedContext,
+  setupRedis,
+  setupRedisCluster,
+} from './vitest-setup.js'

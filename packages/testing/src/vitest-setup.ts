@@ -1,0 +1,43 @@
+// Helpers for a vitest globalSetup file: start one redis-server (or one Redis Cluster) for the
+// whole run, hand its address to the tests through provide/inject, and stop it in teardown.
+
+import type { ProvidedContext } from 'vitest'
+import type { TestProject } from 'vitest/node'
+import { type RedisNodeAddress, type StartRedisClusterOptions, startRedisCluster } from './redis-cluster.js'
+import { type StartRedisServerOptions, startRedisServer } from './redis-server.js'
+
+// Importing anything from @tiered/testing brings this in, so `inject('redisUrl')` is typed in every package.
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** `redis://127.0.0.1:<port>` of the server `setupRedis` started. */
+    redisUrl: string
+    /** The masters of the cluster `setupRedisCluster` started. */
+    redisClusterNodes: RedisNodeAddress[]
+  }
+}
+
+/** What these helpers provide to tests. */
+export type RedisProvidedContext = Pick<ProvidedContext, 'redisUrl' | 'redisClusterNodes'>
+
+/** The part of vitest's TestProject (a globalSetup's argument) these helpers use. */
+export type ProvideTarget = Pick<TestProject, 'provide'>
+
+/** Starts a redis-server, provides `redisUrl`, and returns the teardown that stops it. */
+export async function setupRedis(
+  { provide }: ProvideTarget,
+  options?: StartRedisServerOptions,
+): Promise<() => Promise<void>> {
+  const server = await startRedisServer(options)
+  provide('redisUrl', server.url)
+  return () => server.stop()
+}
+
+/** Starts a Redis Cluster, provides `redisClusterNodes`, and returns the teardown that stops it. */
+export async function setupRedisCluster(
+  { provide }: ProvideTarget,
+  options?: StartRedisClusterOptions,
+): Promise<() => Promise<void>> {
+  const cluster = await startRedisCluster(options)
+  provide('redisClusterNodes', cluster.nodes)
+  return () => cluster.stop()
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // One redis-server for the run, provided as `redisUrl`: the same wiring other packages use.
+    globalSetup: ['./test/global-setup.ts'],
+    // Starting a cluster takes a few seconds; a slow machine gets room.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+})
