@@ -2,8 +2,14 @@
 // Nothing here throws or rejects on a store failure: reads become misses, failures are reported.
 
 import type { CircuitBreaker, CircuitState } from './circuit-breaker.js'
-import { CacheStoreError, CircuitOpenError, type StoreOperation, StoreTimeoutError } from './errors.js'
-import type { CacheEntry, CacheStore } from './types.js'
+import {
+  CacheSerializationError,
+  CacheStoreError,
+  CircuitOpenError,
+  type StoreOperation,
+  StoreTimeoutError,
+} from './errors.js'
+import type { CacheEntry, CacheStore, MaybePromise } from './types.js'
 
 /** What a tier tells the cache it belongs to. */
 export interface TierHost {
@@ -22,6 +28,7 @@ export interface TierStats {
 type ReadResolver = (entry: CacheEntry | undefined) => void
 
 const missing = (): undefined => undefined
+const READ_ONE_BY_ONE: unique symbol = Symbol('read one by one')
 
 export class Tier {
   readonly store: CacheStore
@@ -175,30 +182,38 @@ export class Tier {
     this.#batchKeys = undefined
     this.#batchResolvers = []
     if (keys.length === 1) {
-      let one: CacheEntry | undefined | Promise<CacheEntry | undefined>
-      try {
-        one = this.store.get(keys[0] as string)
-      } catch (error) {
-        this.#fail('get', keys[0], error)
-        one = undefined
-      }
-      if (one instanceof Promise) this.#settle(one, 'get', keys[0], missing).then(resolvers[0])
-      else (resolvers[0] as ReadResolver)(one)
+      this.#readOne(keys[0] as string).then(resolvers[0])
       return
     }
-    let many: (CacheEntry | undefined)[] | Promise<(CacheEntry | undefined)[]>
+    let many: MaybePromise<(CacheEntry | undefined)[]>
     try {
       many = (this.store.getMany as NonNullable<CacheStore['getMany']>).call(this.store, keys)
     } catch (error) {
-      this.#fail('get', undefined, error)
-      for (const resolve of resolvers) resolve(undefined)
-      return
+      many = Promise.reject(error)
     }
-    const settled =
-      many instanceof Promise ? this.#settle(many, 'get', undefined, missing) : Promise.resolve(many)
-    settled.then((entries) => {
+    // Bytes that do not deserialise under one key must not cost the other keys of the batch: read each alone,
+    // so that only the bad key is a miss (and reported).
+    const batch = Promise.resolve(many).catch((error: unknown) =>
+      error instanceof CacheSerializationError ? READ_ONE_BY_ONE : Promise.reject(error),
+    )
+    this.#settle(batch, 'get', undefined, missing).then((entries) => {
+      if (entries === READ_ONE_BY_ONE) {
+        for (let i = 0; i < keys.length; i++) this.#readOne(keys[i] as string).then(resolvers[i])
+        return
+      }
       for (let i = 0; i < resolvers.length; i++) (resolvers[i] as ReadResolver)(entries?.[i])
     })
+  }
+
+  #readOne(key: string): Promise<CacheEntry | undefined> {
+    let one: MaybePromise<CacheEntry | undefined>
+    try {
+      one = this.store.get(key)
+    } catch (error) {
+      this.#fail('get', key, error)
+      return Promise.resolve(undefined)
+    }
+    return one instanceof Promise ? this.#settle(one, 'get', key, missing) : Promise.resolve(one)
   }
 
   /** Waits for the store within the tier's timeout; a failure or timeout gives `onFailure(error)` instead. */

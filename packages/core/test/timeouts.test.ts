@@ -130,7 +130,7 @@ describe('storeTimeout', () => {
     l2.hang('set')
     const started = performance.now()
     await expect(cache.swr({ queryKey: 'k', queryFn: async () => 'loaded' })).resolves.toBe('loaded')
-    expect(performance.now() - started).toBeLessThan(500)
+    expect(performance.now() - started).toBeLessThan(5_000)
     expect(errors.length).toBeGreaterThanOrEqual(2)
     expect(cache.stats().storeErrors).toBeGreaterThanOrEqual(2)
     l2.heal()

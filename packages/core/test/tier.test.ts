@@ -1,0 +1,103 @@
+import { createMapStore } from '@tiered/testing'
+import { describe, expect, it } from 'vitest'
+import {
+  type CacheEntry,
+  CacheSerializationError,
+  type CacheStore,
+  CacheStoreError,
+  StoreTimeoutError,
+  TieredCache,
+} from '../src/index.js'
+
+const now = Date.now()
+const entry = (value: unknown): CacheEntry => ({
+  value,
+  createdAt: now,
+  freshUntil: now + 60_000,
+  expiresAt: now + 60_000,
+  graceUntil: now + 60_000,
+})
+
+/** An asynchronous store over a map store whose key "bad" holds bytes that do not deserialise. */
+function storeWithCorruptKey() {
+  const inner = createMapStore('remote', { async: true })
+  const batches: string[][] = []
+  const store: CacheStore = {
+    name: 'remote',
+    get: async (key) => {
+      if (key === 'bad') throw new CacheSerializationError('not a cache entry', key)
+      return inner.get(key)
+    },
+    set: (key, value, ttl) => inner.set(key, value, ttl),
+    delete: (key) => inner.delete(key),
+    getMany: async (keys) => {
+      batches.push([...keys])
+      if (keys.includes('bad')) throw new CacheSerializationError('not a cache entry', 'bad')
+      return inner.getMany!(keys)
+    },
+  }
+  return { store, inner, batches }
+}
+
+describe('reads of an asynchronous tier', () => {
+  it('reads that arrive in the same tick go out as one getMany, answers in order', async () => {
+    const { store, inner, batches } = storeWithCorruptKey()
+    for (const key of ['a', 'b', 'c']) await inner.set(key, entry(key.toUpperCase()), 60_000)
+    const cache = new TieredCache({ stores: [store] })
+    await cache.get('warm-up')
+    const values = await Promise.all(['a', 'b', 'missing', 'c'].map((key) => cache.get(key)))
+    expect(values).toEqual(['A', 'B', undefined, 'C'])
+    expect(batches).toEqual([['a', 'b', 'missing', 'c']])
+  })
+
+  it('a key whose bytes do not deserialise misses alone and is reported; the rest of the batch is served', async () => {
+    const { store, inner } = storeWithCorruptKey()
+    await inner.set('good', entry('fine'), 60_000)
+    const errors: unknown[] = []
+    const cache = new TieredCache({ stores: [store], onError: (error) => errors.push(error) })
+    await cache.get('warm-up')
+    const values = await Promise.all([cache.get('good'), cache.get('bad')])
+    expect(values).toEqual(['fine', undefined])
+    expect(errors).toHaveLength(1)
+    expect((errors[0] as CacheStoreError).cause).toBeInstanceOf(CacheSerializationError)
+    expect((errors[0] as CacheStoreError).key).toBe('bad')
+  })
+
+  it('a failed getMany makes every key of the batch a miss and is reported once', async () => {
+    const inner = createMapStore('remote', { async: true })
+    await inner.set('a', entry(1), 60_000)
+    const store: CacheStore = {
+      name: 'remote',
+      get: (key) => inner.get(key),
+      set: (key, value, ttl) => inner.set(key, value, ttl),
+      delete: (key) => inner.delete(key),
+      getMany: async () => {
+        throw new Error('connection lost')
+      },
+    }
+    const errors: unknown[] = []
+    const cache = new TieredCache({ stores: [store], onError: (error) => errors.push(error) })
+    await cache.get('warm-up')
+    expect(await Promise.all([cache.get('a'), cache.get('b')])).toEqual([undefined, undefined])
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toBeInstanceOf(CacheStoreError)
+  })
+
+  it('a store call slower than storeTimeout is a miss reported with StoreTimeoutError', async () => {
+    const store: CacheStore = {
+      name: 'slow',
+      get: () => new Promise(() => {}),
+      set: async () => {},
+      delete: async () => {},
+    }
+    const errors: CacheStoreError[] = []
+    const cache = new TieredCache({
+      stores: [store],
+      storeTimeout: '20ms',
+      onError: (e) => errors.push(e as CacheStoreError),
+    })
+    await expect(cache.get('k')).resolves.toBeUndefined()
+    expect(errors[0]?.cause).toBeInstanceOf(StoreTimeoutError)
+    expect(errors[0]).toMatchObject({ tier: 'slow', operation: 'get', key: 'k' })
+  })
+})
