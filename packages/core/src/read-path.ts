@@ -35,7 +35,7 @@ export async function readThrough(
     const at = now()
     if (at < entry.expiresAt) {
       // An invalidation during the read forgets the flight: its older entry must not be written back.
-      if (i > 0 && !flight.forgotten) writeTiers(tiers, key, entry, at, 0, i)
+      if (i > 0 && !flight.forgotten) writeTiers(tiers, key, entry, at, i)
       return { entry, tier, grace, graceTier }
     }
     if (grace === undefined && at < entry.graceUntil) {

@@ -9,6 +9,7 @@ import {
   type StoreOperation,
   StoreTimeoutError,
 } from './errors.js'
+import { type Resolve, TickBatch } from './tick-batch.js'
 import type { CacheEntry, CacheStore, MaybePromise } from './types.js'
 
 /** What a tier tells the cache it belongs to. */
@@ -25,7 +26,11 @@ export interface TierStats {
   failures: number
 }
 
-type ReadResolver = (entry: CacheEntry | undefined) => void
+interface WriteItem {
+  key: string
+  entry: CacheEntry
+  ttlMs: number
+}
 
 const missing = (): undefined => undefined
 const READ_ONE_BY_ONE: unique symbol = Symbol('read one by one')
@@ -38,8 +43,14 @@ export class Tier {
   readonly #host: TierHost
   readonly #timeoutMs: number
   readonly #breaker: CircuitBreaker | undefined
-  #batchKeys: string[] | undefined = undefined
-  #batchResolvers: ReadResolver[] = []
+  /** True after a failure, until the next success: a load does not wait for writes to a failing tier. */
+  failing = false
+  readonly #reads = new TickBatch<string, CacheEntry | undefined>((keys, resolvers) =>
+    this.#flushReads(keys, resolvers),
+  )
+  readonly #writes = new TickBatch<WriteItem, unknown>((items, resolvers) =>
+    this.#flushWrites(items, resolvers),
+  )
 
   constructor(store: CacheStore, host: TierHost, timeoutMs: number, breaker: CircuitBreaker | undefined) {
     this.store = store
@@ -59,7 +70,7 @@ export class Tier {
       return undefined
     }
     // Reads that arrive in the same tick for an asynchronous store go out as one getMany.
-    if (this.sync === false && this.store.getMany !== undefined) return this.#enqueueRead(key)
+    if (this.sync === false && this.store.getMany !== undefined) return this.#reads.add(key)
     let result: CacheEntry | undefined | Promise<CacheEntry | undefined>
     try {
       result = this.store.get(key)
@@ -72,13 +83,16 @@ export class Tier {
       return this.#settle(result, 'get', key, missing)
     }
     if (this.sync === undefined) this.sync = true
-    if (this.#breaker !== undefined) this.#succeed()
+    if (this.failing) this.#succeed()
     return result
   }
 
   /** Writes the entry; resolves once the store settled. Failures are reported, never thrown. */
   write(key: string, entry: CacheEntry, ttlMs: number): undefined | Promise<unknown> {
     if (!this.#allow()) return undefined
+    // Writes that arrive in the same tick for an asynchronous store go out as one setMany.
+    if (this.sync === false && this.store.setMany !== undefined)
+      return this.#writes.add({ key, entry, ttlMs })
     let result: void | Promise<void>
     try {
       result = this.store.set(key, entry, ttlMs)
@@ -87,7 +101,7 @@ export class Tier {
       return undefined
     }
     if (result instanceof Promise) return this.#settle(result, 'set', key, missing)
-    if (this.#breaker !== undefined) this.#succeed()
+    if (this.failing) this.#succeed()
     return undefined
   }
 
@@ -155,7 +169,7 @@ export class Tier {
     if (result instanceof Promise) {
       return this.#settle(result.then(missing), operation, key, (error: CacheStoreError) => error)
     }
-    if (this.#breaker !== undefined) this.#succeed()
+    if (this.failing) this.#succeed()
     return undefined
   }
 
@@ -164,23 +178,7 @@ export class Tier {
     return breaker === undefined || breaker.openUntil === 0 || breaker.allow(this.#host.now())
   }
 
-  #enqueueRead(key: string): Promise<CacheEntry | undefined> {
-    return new Promise<CacheEntry | undefined>((resolve) => {
-      if (this.#batchKeys === undefined) {
-        this.#batchKeys = []
-        // After the current microtasks drain, so that callers resumed by the same reply join one batch.
-        process.nextTick(this.#flushReads)
-      }
-      this.#batchKeys.push(key)
-      this.#batchResolvers.push(resolve)
-    })
-  }
-
-  readonly #flushReads = (): void => {
-    const keys = this.#batchKeys as string[]
-    const resolvers = this.#batchResolvers
-    this.#batchKeys = undefined
-    this.#batchResolvers = []
+  #flushReads(keys: string[], resolvers: Resolve<CacheEntry | undefined>[]): void {
     if (keys.length === 1) {
       this.#readOne(keys[0] as string).then(resolvers[0])
       return
@@ -201,8 +199,24 @@ export class Tier {
         for (let i = 0; i < keys.length; i++) this.#readOne(keys[i] as string).then(resolvers[i])
         return
       }
-      for (let i = 0; i < resolvers.length; i++) (resolvers[i] as ReadResolver)(entries?.[i])
+      for (let i = 0; i < resolvers.length; i++)
+        (resolvers[i] as Resolve<CacheEntry | undefined>)(entries?.[i])
     })
+  }
+
+  #flushWrites(items: WriteItem[], resolvers: Resolve<unknown>[]): void {
+    let written: MaybePromise<void>
+    const only = items.length === 1 ? (items[0] as WriteItem) : undefined
+    try {
+      written =
+        only === undefined
+          ? (this.store.setMany as NonNullable<CacheStore['setMany']>).call(this.store, items)
+          : this.store.set(only.key, only.entry, only.ttlMs)
+    } catch (error) {
+      written = Promise.reject(error)
+    }
+    const settled = this.#settle(Promise.resolve(written), 'set', only?.key, missing)
+    for (const resolve of resolvers) resolve(settled)
   }
 
   #readOne(key: string): Promise<CacheEntry | undefined> {
@@ -243,7 +257,7 @@ export class Tier {
           if (done) return
           done = true
           if (timer !== undefined) clearTimeout(timer)
-          if (this.#breaker !== undefined) this.#succeed()
+          if (this.failing) this.#succeed()
           resolve(value)
         },
         (error: unknown) => {
@@ -257,12 +271,14 @@ export class Tier {
   }
 
   #succeed(): void {
-    if ((this.#breaker as CircuitBreaker).success()) this.#host.circuitClosed(this.name)
+    this.failing = false
+    if (this.#breaker?.success() === true) this.#host.circuitClosed(this.name)
   }
 
   #fail(operation: StoreOperation, key: string | undefined, cause: unknown): CacheStoreError {
     const error =
       cause instanceof CacheStoreError ? cause : new CacheStoreError(this.name, operation, key, cause)
+    this.failing = true
     this.#host.report(error)
     const breaker = this.#breaker
     if (breaker !== undefined) {

@@ -172,7 +172,7 @@ export class TieredCache {
       const entry = tier.read(key) as CacheEntry | undefined
       if (entry === undefined) continue
       if (now < entry.expiresAt) {
-        if (i > 0) writeTiers(tiers, key, entry, now, 0, i)
+        if (i > 0) writeTiers(tiers, key, entry, now, i)
         if (now < entry.freshUntil) {
           this.#hits++
           if (this.#emitter.listeners.hit !== undefined) this.#emitHit(key, tier, 'fresh')
@@ -206,7 +206,7 @@ export class TieredCache {
       }
       const entry = tier.read(key) as CacheEntry | undefined
       if (entry === undefined || now >= entry.expiresAt) continue
-      if (i > 0) writeTiers(tiers, key, entry, now, 0, i)
+      if (i > 0) writeTiers(tiers, key, entry, now, i)
       this.#countHit(key, tier, now < entry.freshUntil ? 'fresh' : 'stale')
       return entry.value as T
     }
@@ -382,7 +382,14 @@ export class TieredCache {
       // invalidation that came after it started, so its older value must not overwrite the newer state.
       if (value !== undefined && !flight.forgotten && !this.#closed) {
         const now = this.#now()
-        const written = writeTiers(this.#tiers, key, makeEntry(value, policy, now), now)
+        const written = writeTiers(
+          this.#tiers,
+          key,
+          makeEntry(value, policy, now),
+          now,
+          this.#tiers.length,
+          false,
+        )
         if (written !== undefined) await written
       }
       if (this.#emitter.listeners.load !== undefined) {

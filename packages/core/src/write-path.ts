@@ -5,23 +5,27 @@ import type { Tier } from './tier.js'
 import type { CacheEntry } from './types.js'
 
 /**
- * Writes `entry` to tiers [from, to) with its remaining lifetime. Returns a promise only when a tier is
- * asynchronous, resolving once every tier has settled; it never rejects.
+ * Writes `entry` to tiers [0, to) with its remaining lifetime. Returns a promise only when a tier is
+ * asynchronous, resolving once every tier has settled; it never rejects. With `waitForFailing` false, a write to
+ * a tier whose last call failed still goes out but is not waited for, so that a hung tier costs a load at most
+ * one timeout (its read), not two.
  */
 export function writeTiers(
   tiers: readonly Tier[],
   key: string,
   entry: CacheEntry,
   now: number,
-  from = 0,
   to = tiers.length,
+  waitForFailing = true,
 ): undefined | Promise<unknown> {
   const ttlMs = entry.graceUntil - now
   if (!(ttlMs > 0)) return undefined
   let pending: Promise<unknown>[] | undefined
-  for (let i = from; i < to; i++) {
-    const written = (tiers[i] as Tier).write(key, entry, ttlMs)
-    if (written === undefined) continue
+  for (let i = 0; i < to; i++) {
+    const tier = tiers[i] as Tier
+    const failing = tier.failing
+    const written = tier.write(key, entry, ttlMs)
+    if (written === undefined || (failing && !waitForFailing)) continue
     if (pending === undefined) pending = [written]
     else pending.push(written)
   }

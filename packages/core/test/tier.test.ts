@@ -1,5 +1,5 @@
 import { createMapStore } from '@tiered/testing'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   type CacheEntry,
   CacheSerializationError,
@@ -99,5 +99,43 @@ describe('reads of an asynchronous tier', () => {
     await expect(cache.get('k')).resolves.toBeUndefined()
     expect(errors[0]?.cause).toBeInstanceOf(StoreTimeoutError)
     expect(errors[0]).toMatchObject({ tier: 'slow', operation: 'get', key: 'k' })
+  })
+})
+
+describe('writes to an asynchronous tier', () => {
+  it('loads of 64 distinct keys in one tick read with one getMany and write with one setMany', async () => {
+    const l2 = createMapStore('l2', { async: true })
+    const cache = new TieredCache({ stores: [createMapStore('l1'), l2] })
+    await cache.swr({ queryKey: 'warm-up', queryFn: async () => 0 })
+    const before = { ...l2.calls }
+    const keys = Array.from({ length: 64 }, (_, i) => `user:${i}`)
+    const values = await Promise.all(
+      keys.map((key) => cache.swr({ queryKey: key, queryFn: async () => key })),
+    )
+    expect(values).toEqual(keys)
+    expect(l2.calls.getMany - before.getMany).toBe(1)
+    expect(l2.calls.setMany - before.setMany).toBe(1)
+    expect(l2.calls.get - before.get + l2.calls.set - before.set).toBe(0)
+    for (const key of keys) expect(await l2.get(key)).toMatchObject({ value: key })
+  })
+
+  it('a failed setMany is reported once and fails no caller', async () => {
+    const l2 = createMapStore('l2', { async: true })
+    const errors: unknown[] = []
+    const store: CacheStore = {
+      ...l2,
+      name: 'l2',
+      setMany: async () => {
+        throw new Error('pipeline failed')
+      },
+    }
+    const cache = new TieredCache({ stores: [createMapStore('l1'), store], onError: (e) => errors.push(e) })
+    await cache.get('warm-up')
+    const values = await Promise.all(
+      ['a', 'b', 'c'].map((key) => cache.swr({ queryKey: key, queryFn: async () => key })),
+    )
+    expect(values).toEqual(['a', 'b', 'c'])
+    await vi.waitFor(() => expect(errors).toHaveLength(1))
+    expect(errors[0]).toMatchObject({ tier: 'l2', operation: 'set' })
   })
 })

@@ -118,7 +118,7 @@ describe('softTimeout', () => {
 })
 
 describe('storeTimeout', () => {
-  it('a tier that hangs on get counts as a miss after the tier timeout', async () => {
+  it('a tier that hangs counts as a miss after the tier timeout, and the load does not wait for its write too', async () => {
     const l2 = createFlakyStore(createMapStore('l2', { async: true }))
     const errors: unknown[] = []
     const cache = new TieredCache({
@@ -131,8 +131,10 @@ describe('storeTimeout', () => {
     const started = performance.now()
     await expect(cache.swr({ queryKey: 'k', queryFn: async () => 'loaded' })).resolves.toBe('loaded')
     expect(performance.now() - started).toBeLessThan(5_000)
-    expect(errors.length).toBeGreaterThanOrEqual(2)
-    expect(cache.stats().storeErrors).toBeGreaterThanOrEqual(2)
+    // Only the read has timed out when the call returns; the write to the failing tier times out on its own.
+    expect(errors).toHaveLength(1)
+    await vi.waitFor(() => expect(errors).toHaveLength(2))
+    expect(cache.stats().storeErrors).toBe(2)
     l2.heal()
   })
 })
