@@ -2,6 +2,7 @@
 
 export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js'
 export { parseDuration } from './duration.js'
+export { cacheEntryProblem, isCacheEntry } from './entry-shape.js'
 export {
   CacheClosedError,
   CacheSerializationError,
