@@ -1,0 +1,3 @@
+// @tiered/store-keyv: any Keyv backend as a tier.
+
+export { createKeyvStore, KeyvStore } from './keyv-store.js'

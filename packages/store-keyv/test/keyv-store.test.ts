@@ -1,0 +1,343 @@
+// What a Keyv tier does beyond the shared suite: falsy values through memory-over-Keyv, corrupt and refused
+// values as reported misses, namespaces and clear on Redis, the ttl Redis sees, and close.
+
+import { randomUUID } from 'node:crypto'
+import KeyvRedis, { createClient } from '@keyv/redis'
+import {
+  type CacheEntry,
+  type CacheEvents,
+  CacheSerializationError,
+  CacheStoreError,
+  TieredCache,
+} from '@tiered/core'
+import { createMemoryStore } from '@tiered/store-memory'
+import { type RedisServerHandle, sendRedisCommand, startRedisServer } from '@tiered/testing'
+import { Keyv } from 'keyv'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest'
+import { createKeyvStore, type KeyvStore } from '../src/index.js'
+
+/** An entry fresh for a minute from now, as the engine would write it. */
+const entry = (value: unknown, now = Date.now()): CacheEntry => ({
+  value,
+  createdAt: now,
+  freshUntil: now + 60_000,
+  expiresAt: now + 60_000,
+  graceUntil: now + 60_000,
+})
+
+const cleanups: (() => Promise<unknown>)[] = []
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+const freshNamespace = (): string => `keyv-store-${randomUUID().slice(0, 8)}`
+
+/** A Keyv on its own @keyv/redis adapter (adapters must not be shared: Keyv sets its namespace on them). */
+function redisKeyv(
+  url: string,
+  namespace: string | undefined,
+): { keyv: Keyv<unknown>; adapter: KeyvRedis<unknown> } {
+  const adapter = new KeyvRedis<unknown>(url)
+  const keyv = new Keyv<unknown>(adapter, { namespace })
+  return { keyv, adapter }
+}
+
+function redisStore(
+  url: string,
+  namespace = freshNamespace(),
+): { store: KeyvStore; adapter: KeyvRedis<unknown> } {
+  const { keyv, adapter } = redisKeyv(url, namespace)
+  const store = createKeyvStore('keyv', keyv)
+  cleanups.push(() => store.close())
+  return { store, adapter }
+}
+
+async function rawClient(url: string) {
+  const client = createClient({ url, socket: { reconnectStrategy: false } })
+  // The failure tests break the server on purpose; this inspection client must not crash the run.
+  client.on('error', () => {})
+  await client.connect()
+  cleanups.push(() => client.destroy() as unknown as Promise<void>)
+  return client
+}
+
+/** Where @keyv/redis puts `key` of a Keyv on `namespace`: `<namespace>::<namespace>:<key>`. */
+const redisKey = (namespace: string, key: string): string => `${namespace}::${namespace}:${key}`
+
+/** The store's own error inside the CacheStoreError an error event carries. */
+function causeOf(event: CacheEvents['error'] | undefined): unknown {
+  return event?.error instanceof CacheStoreError ? event.error.cause : undefined
+}
+
+function recordErrors(cache: TieredCache): CacheEvents['error'][] {
+  const errors: CacheEvents['error'][] = []
+  cache.on('error', (event) => errors.push(event))
+  return errors
+}
+
+describe('createKeyvStore', () => {
+  it('refuses a missing name or something that is not a Keyv 5.5+', () => {
+    expect(() => createKeyvStore('', new Keyv())).toThrow(TypeError)
+    expect(() => createKeyvStore('keyv', {} as Keyv<unknown>)).toThrow(/Keyv instance from keyv 5.5/)
+  })
+
+  it('offers getMany only when the backend reads many keys at once', () => {
+    expect(createKeyvStore('memory', new Keyv()).getMany).toBeUndefined()
+    expect(redisStore(inject('redisUrl')).store.getMany).toBeTypeOf('function')
+  })
+
+  it('refuses a ttl that Keyv would keep forever or drop at once, and writes nothing', async () => {
+    const store = createKeyvStore('keyv', new Keyv())
+    for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(store.set('k', entry(ttl), ttl)).rejects.toThrow(RangeError)
+    }
+    await expect(
+      store.setMany([
+        { key: 'a', entry: entry('a'), ttlMs: 1_000 },
+        { key: 'b', entry: entry('b'), ttlMs: 0 },
+      ]),
+    ).rejects.toThrow(RangeError)
+    expect(await store.get('k')).toBeUndefined()
+    expect(await store.get('a')).toBeUndefined()
+  })
+})
+
+describe('on @keyv/redis', () => {
+  it('passes the ttl to Redis in whole milliseconds', async () => {
+    const url = inject('redisUrl')
+    const namespace = freshNamespace()
+    const { store } = redisStore(url, namespace)
+    const raw = await rawClient(url)
+    await store.set('minute', entry('v'), 60_000)
+    await store.set('fraction', entry('v'), 1_500.2)
+    const minute = await raw.pTTL(redisKey(namespace, 'minute'))
+    expect(minute).toBeGreaterThan(50_000)
+    expect(minute).toBeLessThanOrEqual(60_000)
+    const fraction = await raw.pTTL(redisKey(namespace, 'fraction'))
+    expect(fraction).toBeGreaterThan(0)
+    expect(fraction).toBeLessThanOrEqual(1_501)
+  })
+
+  it('keeps falsy values through a TieredCache of memory over Keyv, and backfills memory with them', async () => {
+    const url = inject('redisUrl')
+    const { store } = redisStore(url)
+    const falsy: readonly unknown[] = [0, '', false, null]
+    const writer = new TieredCache({ stores: [createMemoryStore('memory'), store] })
+    for (const [index, value] of falsy.entries()) await writer.set(`falsy:${index}`, value, { ttl: '1m' })
+
+    // A second process: empty memory, the same Redis.
+    const memory = createMemoryStore('memory')
+    const reader = new TieredCache({ stores: [memory, store] })
+    const queryFn = vi.fn(async () => 'loaded')
+    for (const [index, value] of falsy.entries()) {
+      expect(await reader.swr({ queryKey: `falsy:${index}`, queryFn })).toBe(value)
+      expect(memory.get(`falsy:${index}`)?.value).toBe(value)
+    }
+    expect(queryFn).not.toHaveBeenCalled()
+    expect(reader.stats().hits).toBe(falsy.length)
+  })
+
+  it.each([
+    ['bytes that are not JSON', 'not json{'],
+    ['JSON that is not a Keyv record', '42'],
+    ['a record whose value has no timestamps', '{"value":{"value":1},"expires":null}'],
+    [
+      'a record whose timestamp is text',
+      '{"value":{"value":1,"createdAt":"x","freshUntil":2,"expiresAt":3,"graceUntil":4}}',
+    ],
+  ])('treats %s as a miss and reports it as a CacheSerializationError', async (_, bytes) => {
+    const url = inject('redisUrl')
+    const namespace = freshNamespace()
+    const { store } = redisStore(url, namespace)
+    const raw = await rawClient(url)
+    await raw.set(redisKey(namespace, 'corrupt'), bytes)
+    await expect(store.get('corrupt')).rejects.toBeInstanceOf(CacheSerializationError)
+
+    const cache = new TieredCache({ stores: [createMemoryStore('memory'), store] })
+    const errors = recordErrors(cache)
+    expect(await cache.get('corrupt')).toBeUndefined()
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({ tier: 'keyv', operation: 'get', key: 'corrupt' })
+    expect(causeOf(errors[0])).toBeInstanceOf(CacheSerializationError)
+    expect(cache.stats().storeErrors).toBe(1)
+
+    // A load replaces the bad bytes (the engine does not wait for a write to a tier that just failed).
+    expect(await cache.swr({ queryKey: 'corrupt', queryFn: async () => 'fixed' })).toBe('fixed')
+    await expect.poll(async () => (await store.get('corrupt'))?.value, { timeout: 5_000 }).toBe('fixed')
+  })
+
+  it('rejects a getMany with one corrupt key, so that the engine reads the keys one by one', async () => {
+    const url = inject('redisUrl')
+    const namespace = freshNamespace()
+    const { store } = redisStore(url, namespace)
+    const raw = await rawClient(url)
+    await store.set('good', entry('good'), 60_000)
+    await raw.set(redisKey(namespace, 'bad'), 'not json{')
+    await expect(store.getMany?.(['good', 'bad'])).rejects.toBeInstanceOf(CacheSerializationError)
+    await raw.set(redisKey(namespace, 'bad'), '{"value":"not an entry"}')
+    await expect(store.getMany?.(['good', 'bad'])).rejects.toBeInstanceOf(CacheSerializationError)
+
+    const getMany = vi.spyOn(store as Required<KeyvStore>, 'getMany')
+    const cache = new TieredCache({ stores: [store] })
+    const errors = recordErrors(cache)
+    await cache.get('warm-up')
+    expect(await Promise.all([cache.get('good'), cache.get('bad')])).toEqual(['good', undefined])
+    expect(getMany).toHaveBeenCalledWith(['good', 'bad'])
+    expect(errors.map((event) => event.key)).toEqual(['bad'])
+  })
+
+  it("keeps every key under '<namespace>::', so clear removes this store's keys and no one else's", async () => {
+    const url = inject('redisUrl')
+    const [ours, theirs] = [freshNamespace(), freshNamespace()]
+    const { store } = redisStore(url, ours)
+    const { store: neighbour } = redisStore(url, theirs)
+    const raw = await rawClient(url)
+    await store.set('k', entry('ours'), 60_000)
+    await store.set(`${ours}:k`, entry('ours, namespace-like key'), 60_000)
+    await neighbour.set('k', entry('theirs'), 60_000)
+    const foreign = [`${ours}:k`, `${ours}-app:k`, 'plain-key-of-another-app']
+    for (const key of foreign) await raw.set(key, 'not ours')
+
+    const written = await raw.keys(`${ours}*`)
+    expect(written.filter((key) => !foreign.includes(key)).every((key) => key.startsWith(`${ours}::`))).toBe(
+      true,
+    )
+    expect(written).toHaveLength(2 + 2)
+
+    await store.clear()
+    expect(await store.get('k')).toBeUndefined()
+    expect(await store.get(`${ours}:k`)).toBeUndefined()
+    expect((await neighbour.get('k'))?.value).toBe('theirs')
+    for (const key of foreign) expect(await raw.get(key)).toBe('not ours')
+  })
+
+  it('refuses to clear a Keyv without a namespace, which would remove keys that are not its own', async () => {
+    const url = inject('redisUrl')
+    const { keyv } = redisKeyv(url, undefined)
+    const store = createKeyvStore('keyv', keyv)
+    cleanups.push(() => store.close())
+    const raw = await rawClient(url)
+    const foreign = `plain-key-${randomUUID()}`
+    await raw.set(foreign, 'not ours')
+    await store.set(foreign.replace('plain', 'cached'), entry('v'), 60_000)
+
+    await expect(store.clear()).rejects.toThrow(/no namespace/)
+    const cache = new TieredCache({ stores: [createMemoryStore('memory'), store] })
+    await expect(cache.clear()).rejects.toBeInstanceOf(AggregateError)
+    expect(await raw.get(foreign)).toBe('not ours')
+  })
+
+  it("closes the Keyv's Redis connection, also through TieredCache.close", async () => {
+    const url = inject('redisUrl')
+    const { keyv, adapter } = redisKeyv(url, freshNamespace())
+    const store = createKeyvStore('keyv', keyv)
+    await store.set('k', entry('v'), 60_000)
+    expect(adapter.client.isOpen).toBe(true)
+    await store.close()
+    expect(adapter.client.isOpen).toBe(false)
+
+    const second = redisKeyv(url, freshNamespace())
+    const cache = new TieredCache({ stores: [createKeyvStore('keyv', second.keyv)] })
+    await cache.set('k', 'v')
+    expect(second.adapter.client.isOpen).toBe(true)
+    await cache.close()
+    expect(second.adapter.client.isOpen).toBe(false)
+  })
+})
+
+describe('a failing backend', () => {
+  // A private server whose permissions the tests take away, so that Redis itself refuses commands.
+  let server: RedisServerHandle
+
+  beforeAll(async () => {
+    server = await startRedisServer()
+  })
+
+  afterEach(async () => {
+    await sendRedisCommand(server.port, ['ACL', 'SETUSER', 'default', '+@all'])
+  })
+
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  const refuse = (command: string) =>
+    sendRedisCommand(server.port, ['ACL', 'SETUSER', 'default', `-${command}`])
+
+  function failingCache(): {
+    cache: TieredCache
+    errors: CacheEvents['error'][]
+    store: KeyvStore
+    keyvErrors: unknown[]
+  } {
+    const { store } = redisStore(server.url)
+    const keyvErrors: unknown[] = []
+    // The app's own listener on the Keyv still hears every failure.
+    store.keyv.on('error', (error: unknown) => keyvErrors.push(error))
+    const cache = new TieredCache({ stores: [createMemoryStore('memory'), store], circuitBreaker: false })
+    return { cache, errors: recordErrors(cache), store, keyvErrors }
+  }
+
+  it('turns a refused read into a reported miss; the load still answers and is written', async () => {
+    const { cache, errors, store } = failingCache()
+    await store.set('warm-up', entry('connects first'), 60_000)
+    await refuse('get')
+    expect(await cache.swr({ queryKey: 'k', queryFn: async () => 'loaded' })).toBe('loaded')
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({ tier: 'keyv', operation: 'get', key: 'k' })
+    expect(String(causeOf(errors[0]))).toMatch(/NOPERM/)
+    expect(cache.stats().storeErrors).toBe(1)
+    await sendRedisCommand(server.port, ['ACL', 'SETUSER', 'default', '+@all'])
+    await expect.poll(async () => (await store.get('k'))?.value, { timeout: 5_000 }).toBe('loaded')
+  })
+
+  it('reports a refused write and resolves the set; the app still hears it on the Keyv', async () => {
+    const { cache, errors, store, keyvErrors } = failingCache()
+    await store.set('warm-up', entry('connects first'), 60_000)
+    await refuse('set')
+    await expect(cache.set('k', 'v')).resolves.toBeUndefined()
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({ tier: 'keyv', operation: 'set', key: 'k' })
+    expect(cache.stats().storeErrors).toBe(1)
+    // Keyv forwards the adapter's error and emits its own: the app hears the failure (twice, Keyv's doing).
+    expect(keyvErrors.length).toBeGreaterThan(0)
+    for (const error of keyvErrors) expect(String(error)).toMatch(/NOPERM/)
+  })
+
+  it('makes cache.delete reject when the backend refuses the delete', async () => {
+    const { cache, errors, store } = failingCache()
+    await cache.set('k', 'v')
+    await refuse('unlink')
+    await expect(cache.delete('k')).rejects.toBeInstanceOf(AggregateError)
+    expect(errors[0]).toMatchObject({ tier: 'keyv', operation: 'delete', key: 'k' })
+    await sendRedisCommand(server.port, ['ACL', 'SETUSER', 'default', '+@all'])
+    expect((await store.get('k'))?.value).toBe('v')
+  })
+
+  it('turns a lost connection into a reported miss after storeTimeout, and recovers when Redis is back', async () => {
+    const { store } = redisStore(server.url)
+    const cache = new TieredCache({ stores: [store], storeTimeout: '300ms', circuitBreaker: false })
+    const errors = recordErrors(cache)
+    await cache.set('before', 'v')
+    server.kill('SIGKILL')
+    // node-redis queues commands while it reconnects, so the engine's per-tier timeout is what answers.
+    expect(await cache.swr({ queryKey: 'k', queryFn: async () => 'loaded' })).toBe('loaded')
+    expect(errors[0]).toMatchObject({ tier: 'keyv', operation: 'get', key: 'k' })
+    await server.restart()
+    await expect
+      .poll(() => store.get('k').then((read) => read?.value, String), { timeout: 10_000, interval: 100 })
+      .toBe('loaded')
+  })
+
+  it('makes cache.clear reject when the backend refuses the clear, which @keyv/redis only emits', async () => {
+    const { cache, errors, store } = failingCache()
+    await cache.set('k', 'v')
+    await refuse('scan')
+    await expect(store.clear()).rejects.toThrow(/NOPERM/)
+    await expect(cache.clear()).rejects.toBeInstanceOf(AggregateError)
+    expect(errors.at(-1)).toMatchObject({ tier: 'keyv', operation: 'clear' })
+    // The store listened only for the length of its clear: the app's listener is the one left.
+    expect(store.keyv.listeners('error')).toHaveLength(1)
+  })
+})

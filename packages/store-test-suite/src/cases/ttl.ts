@@ -1,0 +1,79 @@
+// Rules for expiry: an entry lives for the ttl it was written with, no shorter and not much longer.
+
+import { expect } from 'vitest'
+import type { Suite } from '../harness.js'
+import { sampleEntry } from '../samples.js'
+import { sleep, waitForMiss } from '../wait-for-miss.js'
+
+export function ttlCases(suite: Suite): void {
+  const { shortMs, longMs, lateMs, pollMs, testTimeoutMs } = suite.ttl
+
+  suite.store(
+    'keeps an entry until its ttl has passed',
+    async ({ open }) => {
+      const { store } = await open()
+      const entry = sampleEntry('short-lived')
+      const start = performance.now()
+      await store.set('short', entry, shortMs)
+      // Only a read that finished before the ttl ran out proves an early drop.
+      const readBeforeTtl = async (): Promise<void> => {
+        const read = await store.get('short')
+        const elapsed = performance.now() - start
+        if (read === undefined && elapsed < shortMs) {
+          expect.fail(
+            `the entry was gone ${Math.round(elapsed)} ms after set, before its ttl of ${shortMs} ms`,
+          )
+        }
+        if (read !== undefined) expect(read).toEqual(entry)
+      }
+      await readBeforeTtl()
+      await sleep(Math.max(0, start + shortMs / 2 - performance.now()))
+      await readBeforeTtl()
+    },
+    { timeoutMs: testTimeoutMs },
+  )
+
+  suite.store(
+    'drops an entry once its ttl has passed',
+    async ({ open }) => {
+      const { store } = await open()
+      const start = performance.now()
+      await store.set('short', sampleEntry('short-lived'), shortMs)
+      const goneAfter = await waitForMiss(
+        () => store.get('short'),
+        (read) => read === undefined,
+        start,
+        shortMs + lateMs,
+        pollMs,
+      )
+      expect(
+        goneAfter,
+        `an entry written with a ttl of ${shortMs} ms was still returned ${shortMs + lateMs} ms later`,
+      ).toBeDefined()
+    },
+    { timeoutMs: testTimeoutMs },
+  )
+
+  suite.store(
+    'overwrite replaces the ttl',
+    async ({ open }) => {
+      const { store } = await open()
+      await store.set('k', sampleEntry('long-lived'), longMs)
+      const start = performance.now()
+      await store.set('k', sampleEntry('short-lived'), shortMs)
+      const goneAfter = await waitForMiss(
+        () => store.get('k'),
+        (read) => read === undefined,
+        start,
+        shortMs + lateMs,
+        pollMs,
+      )
+      expect(
+        goneAfter,
+        `overwritten with a ttl of ${shortMs} ms, the key was still returned ${shortMs + lateMs} ms later: ` +
+          'the first ttl was kept',
+      ).toBeDefined()
+    },
+    { timeoutMs: testTimeoutMs },
+  )
+}

@@ -1,0 +1,5 @@
+// @tiered/store-test-suite: the conformance suite every tiered CacheStore runs from its own tests.
+
+export type { MakeStore } from './harness.js'
+export type { ConformanceOptions } from './options.js'
+export { runStoreConformance } from './run-store-conformance.js'
