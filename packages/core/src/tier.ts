@@ -33,7 +33,7 @@ interface WriteItem {
 }
 
 const missing = (): undefined => undefined
-const READ_ONE_BY_ONE: unique symbol = Symbol('read one by one')
+const ONE_BY_ONE: unique symbol = Symbol('one by one')
 
 export class Tier {
   readonly store: CacheStore
@@ -192,10 +192,10 @@ export class Tier {
     // Bytes that do not deserialise under one key must not cost the other keys of the batch: read each alone,
     // so that only the bad key is a miss (and reported).
     const batch = Promise.resolve(many).catch((error: unknown) =>
-      error instanceof CacheSerializationError ? READ_ONE_BY_ONE : Promise.reject(error),
+      error instanceof CacheSerializationError ? ONE_BY_ONE : Promise.reject(error),
     )
     this.#settle(batch, 'get', undefined, missing).then((entries) => {
-      if (entries === READ_ONE_BY_ONE) {
+      if (entries === ONE_BY_ONE) {
         for (let i = 0; i < keys.length; i++) this.#readOne(keys[i] as string).then(resolvers[i])
         return
       }
@@ -205,18 +205,39 @@ export class Tier {
   }
 
   #flushWrites(items: WriteItem[], resolvers: Resolve<unknown>[]): void {
+    if (items.length === 1) {
+      const only = items[0] as WriteItem
+      ;(resolvers[0] as Resolve<unknown>)(this.#writeOne(only))
+      return
+    }
     let written: MaybePromise<void>
-    const only = items.length === 1 ? (items[0] as WriteItem) : undefined
     try {
-      written =
-        only === undefined
-          ? (this.store.setMany as NonNullable<CacheStore['setMany']>).call(this.store, items)
-          : this.store.set(only.key, only.entry, only.ttlMs)
+      written = (this.store.setMany as NonNullable<CacheStore['setMany']>).call(this.store, items)
     } catch (error) {
       written = Promise.reject(error)
     }
-    const settled = this.#settle(Promise.resolve(written), 'set', only?.key, missing)
-    for (const resolve of resolvers) resolve(settled)
+    // A value that does not serialise must be reported under its own key: write each item alone, so the
+    // store names the bad one and the others land.
+    const batch = Promise.resolve(written).catch((error: unknown) =>
+      error instanceof CacheSerializationError ? ONE_BY_ONE : Promise.reject(error),
+    )
+    const settled = this.#settle(batch, 'set', undefined, missing)
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as WriteItem
+      ;(resolvers[i] as Resolve<unknown>)(
+        settled.then((outcome) => (outcome === ONE_BY_ONE ? this.#writeOne(item) : undefined)),
+      )
+    }
+  }
+
+  #writeOne(item: WriteItem): Promise<unknown> {
+    let one: MaybePromise<void>
+    try {
+      one = this.store.set(item.key, item.entry, item.ttlMs)
+    } catch (error) {
+      one = Promise.reject(error)
+    }
+    return this.#settle(Promise.resolve(one), 'set', item.key, missing)
   }
 
   #readOne(key: string): Promise<CacheEntry | undefined> {
@@ -278,8 +299,14 @@ export class Tier {
   #fail(operation: StoreOperation, key: string | undefined, cause: unknown): CacheStoreError {
     const error =
       cause instanceof CacheStoreError ? cause : new CacheStoreError(this.name, operation, key, cause)
-    this.failing = true
     this.#host.report(error)
+    // Bytes that do not (de)serialise are the value's fault, not the tier's: the store answered, so its health
+    // and its circuit are not touched.
+    if (cause instanceof CacheSerializationError) {
+      if (this.failing) this.#succeed()
+      return error
+    }
+    this.failing = true
     const breaker = this.#breaker
     if (breaker !== undefined) {
       const now = this.#host.now()

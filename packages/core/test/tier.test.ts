@@ -139,3 +139,44 @@ describe('writes to an asynchronous tier', () => {
     expect(errors[0]).toMatchObject({ tier: 'l2', operation: 'set' })
   })
 })
+
+describe('values that do not serialise', () => {
+  it('are reported under their own key when a batched write fails on them; the rest land', async () => {
+    const inner = createMapStore('remote', { async: true })
+    const store: CacheStore = {
+      name: 'remote',
+      get: (key) => inner.get(key),
+      delete: (key) => inner.delete(key),
+      set: async (key, value, ttl) => {
+        if (typeof value.value === 'bigint')
+          throw new CacheSerializationError('BigInt does not serialise', key)
+        await inner.set(key, value, ttl)
+      },
+      setMany: async (items) => {
+        if (items.some((item) => typeof item.entry.value === 'bigint')) {
+          throw new CacheSerializationError('one value does not serialise', undefined)
+        }
+        await inner.setMany!(items)
+      },
+    }
+    const errors: CacheStoreError[] = []
+    const cache = new TieredCache({ stores: [store], onError: (e) => errors.push(e as CacheStoreError) })
+    await cache.get('warm-up')
+    await Promise.all([cache.set('a', 1), cache.set('big', 10n), cache.set('c', 3)])
+    expect(errors.map((error) => error.key)).toEqual(['big'])
+    expect(await inner.get('a')).toMatchObject({ value: 1 })
+    expect(await inner.get('c')).toMatchObject({ value: 3 })
+  })
+
+  it('do not count against the tier: many corrupt reads never open its circuit', async () => {
+    const { store } = storeWithCorruptKey()
+    const cache = new TieredCache({
+      stores: [store],
+      circuitBreaker: { failureThreshold: 2 },
+      onError: () => {},
+    })
+    for (let i = 0; i < 10; i++) await cache.get('bad')
+    expect(cache.stats().tiers[0]).toMatchObject({ circuit: 'closed', failures: 0 })
+    expect(cache.stats().storeErrors).toBe(10)
+  })
+})

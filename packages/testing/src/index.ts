@@ -17,6 +17,7 @@ export {
   startRedisCluster,
 } from './redis-cluster.js'
 export { sendRedisCommand } from './redis-command.js'
+export { type CommandWatch, commandsUnder, watchCommands } from './redis-monitor.js'
 export { RedisStartError } from './redis-process.js'
 export { type RedisServerHandle, type StartRedisServerOptions, startRedisServer } from './redis-server.js'
 export {

@@ -1,0 +1,270 @@
+// The Redis tier: ioredis calls mapped onto CacheStore, for one Redis or a Redis Cluster, with every key under
+// the store's own keyPrefix and every entry (value and timestamps) serialised as JSON, v8 or your format.
+
+import { type CacheEntry, CacheSerializationError, type CacheStore } from '@tiered/core'
+import type { ChainableCommander, Cluster, Redis } from 'ioredis'
+import { escapeGlob, unlinkMatching } from './clear-prefix.js'
+import { groupBySlot, isCluster, mastersOf } from './cluster-slots.js'
+import { customCodec, type EntryCodec, type EntrySerializer, jsonCodec, v8Codec } from './serializer.js'
+import { expiryAmount } from './ttl.js'
+
+export interface RedisStoreConfig {
+  /** true (default): entries are JSON. false: Node's v8 serialiser, which keeps Date, Map, Set and BigInt. */
+  useJsonMarshalling?: boolean
+  /** Your own format; overrides `useJsonMarshalling`. */
+  serializer?: EntrySerializer
+  /** true: expire with `EX` whole seconds, rounded up. false (default): `PX` milliseconds, rounded up. */
+  useIntegerForTtl?: boolean
+  /**
+   * Put before every key of every command, e.g. `'cache:'`. `clear()` deletes exactly the keys under it and
+   * refuses to run without one. Set it here, not as ioredis's own `keyPrefix`, which SCAN does not honour.
+   */
+  keyPrefix?: string
+}
+
+type WriteItem = { key: string; entry: CacheEntry; ttlMs: number }
+
+export class RedisStore implements CacheStore {
+  readonly name: string
+  /** The application's client: the store never quits it. */
+  readonly client: Redis | Cluster
+  readonly keyPrefix: string
+  readonly #codec: EntryCodec
+  readonly #inSeconds: boolean
+  readonly #cluster: boolean
+
+  constructor(name: string, client: Redis | Cluster, config: RedisStoreConfig = {}) {
+    if (typeof name !== 'string' || name.length === 0)
+      throw new TypeError('a Redis store needs a non-empty name')
+    if (client === null || typeof client !== 'object' || typeof client.getBuffer !== 'function') {
+      throw new TypeError('client must be an ioredis Redis or Cluster instance')
+    }
+    if (client.options?.keyPrefix) {
+      throw new TypeError(
+        'the ioredis client has its own keyPrefix option, which SCAN does not honour, so clear() could not find ' +
+          'the keys; create the client without it and pass { keyPrefix } to createRedisStore instead',
+      )
+    }
+    const { keyPrefix = '', serializer, useJsonMarshalling = true, useIntegerForTtl = false } = config
+    if (typeof keyPrefix !== 'string') throw new TypeError('keyPrefix must be a string')
+    if (
+      serializer !== undefined &&
+      (serializer === null ||
+        typeof serializer.serialize !== 'function' ||
+        typeof serializer.deserialize !== 'function')
+    ) {
+      throw new TypeError('serializer must have serialize(entry) and deserialize(raw) functions')
+    }
+    this.name = name
+    this.client = client
+    this.keyPrefix = keyPrefix
+    this.#codec =
+      serializer !== undefined ? customCodec(serializer) : useJsonMarshalling === false ? v8Codec : jsonCodec
+    this.#inSeconds = useIntegerForTtl === true
+    this.#cluster = isCluster(client)
+  }
+
+  /** `.then` rather than `async`: on the L2 hit path it saves a promise and a hop per read. */
+  get(key: string): Promise<CacheEntry | undefined> {
+    const codec = this.#codec
+    if (codec.reads === 'text') {
+      return this.client
+        .get(this.keyPrefix + key)
+        .then((text) => (text === null ? undefined : codec.decode(text, key)))
+    }
+    return this.client
+      .getBuffer(this.keyPrefix + key)
+      .then((raw) => (raw === null ? undefined : codec.decode(raw, key)))
+  }
+
+  async set(key: string, entry: CacheEntry, ttlMs: number): Promise<void> {
+    const amount = expiryAmount(ttlMs, this.#inSeconds)
+    const payload = this.#codec.encode(entry, key)
+    await this.#write(this.keyPrefix + key, payload, amount)
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.unlink(this.keyPrefix + key)
+  }
+
+  /** One MGET on a single node; on a Cluster one MGET per hash slot, in parallel. Entries come in input order. */
+  async getMany(keys: readonly string[]): Promise<(CacheEntry | undefined)[]> {
+    if (keys.length === 0) return []
+    const fullKeys = this.#fullKeys(keys)
+    const groups = this.#cluster ? groupBySlot(fullKeys) : undefined
+    if (groups === undefined || groups.length === 1) return this.#decodeAll(await this.#mget(fullKeys), keys)
+    const entries = new Array<CacheEntry | undefined>(keys.length)
+    await Promise.all(
+      groups.map(async ({ keys: slotKeys, indexes }) => {
+        const replies = await this.#mget(slotKeys)
+        for (let j = 0; j < indexes.length; j++) {
+          const i = indexes[j] as number
+          const reply = replies[j]
+          entries[i] = reply == null ? undefined : this.#decode(reply, keys[i] as string)
+        }
+      }),
+    )
+    return entries
+  }
+
+  /**
+   * One pipeline of SETs (per slot on a Cluster). Every ttl is checked before anything is sent. An item whose
+   * value cannot be serialised is left out and the others are still written, since the engine batches the writes
+   * of unrelated keys: the call then rejects with a CacheSerializationError naming the keys left out.
+   */
+  async setMany(items: readonly WriteItem[]): Promise<void> {
+    if (items.length === 0) return
+    const fullKeys: string[] = []
+    const payloads: (string | Buffer)[] = []
+    const amounts: number[] = []
+    let failures: CacheSerializationError[] | undefined
+    // Nothing is sent before this loop ends, so a bad ttl (a RangeError) leaves Redis untouched.
+    for (const { key, entry, ttlMs } of items) {
+      const amount = expiryAmount(ttlMs, this.#inSeconds)
+      try {
+        payloads.push(this.#codec.encode(entry, key))
+      } catch (error) {
+        failures ??= []
+        failures.push(
+          error instanceof CacheSerializationError
+            ? error
+            : new CacheSerializationError(`the value under "${key}" could not be serialised`, key, error),
+        )
+        continue
+      }
+      fullKeys.push(this.keyPrefix + key)
+      amounts.push(amount)
+    }
+    if (fullKeys.length > 0 && !this.#cluster) await this.#writeBatch(undefined, fullKeys, payloads, amounts)
+    if (fullKeys.length > 0 && this.#cluster) {
+      await Promise.all(
+        groupBySlot(fullKeys).map(({ indexes }) => this.#writeBatch(indexes, fullKeys, payloads, amounts)),
+      )
+    }
+    if (failures !== undefined) throw combineFailures(failures)
+  }
+
+  /** One UNLINK on a single node; on a Cluster one UNLINK per hash slot. */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return
+    const fullKeys = this.#fullKeys(keys)
+    if (!this.#cluster) {
+      await this.client.unlink(fullKeys)
+      return
+    }
+    await Promise.all(groupBySlot(fullKeys).map(({ keys: slotKeys }) => this.client.unlink(slotKeys)))
+  }
+
+  /**
+   * Deletes every key under `keyPrefix`, on every master of a Cluster, by SCAN and UNLINK; never FLUSHDB.
+   * Without a keyPrefix it cannot tell this store's keys from the rest of the database, so it refuses.
+   */
+  async clear(): Promise<void> {
+    if (this.keyPrefix === '') {
+      throw new Error(
+        `Redis store "${this.name}" has no keyPrefix, so clear() cannot tell its keys from the rest of the ` +
+          "database and refuses to run (it never flushes it); create the store with a keyPrefix such as 'cache:'",
+      )
+    }
+    const pattern = `${escapeGlob(this.keyPrefix)}*`
+    const client = this.client
+    if (!isCluster(client)) {
+      await unlinkMatching(client, pattern, (keys) => client.unlink(keys))
+      return
+    }
+    // SCAN runs on each master; the deletes go through the cluster client, which routes (and redirects) per slot.
+    const masters = await mastersOf(client)
+    await Promise.all(
+      masters.map((node) =>
+        unlinkMatching(node, pattern, (keys) =>
+          Promise.all(groupBySlot(keys).map(({ keys: slotKeys }) => client.unlink(slotKeys))),
+        ),
+      ),
+    )
+  }
+
+  #fullKeys(keys: readonly string[]): string[] {
+    const prefix = this.keyPrefix
+    const fullKeys = new Array<string>(keys.length)
+    for (let i = 0; i < keys.length; i++) fullKeys[i] = prefix + (keys[i] as string)
+    return fullKeys
+  }
+
+  /** Text replies for JSON, Buffer replies for every other format. */
+  #mget(fullKeys: string[]): Promise<(string | Buffer | null)[]> {
+    return this.#codec.reads === 'text' ? this.client.mget(fullKeys) : this.client.mgetBuffer(fullKeys)
+  }
+
+  #decode(reply: string | Buffer, key: string): CacheEntry {
+    const codec = this.#codec
+    // The reply's type follows the codec: #mget asked for text exactly when the codec reads text.
+    return codec.reads === 'text' ? codec.decode(reply as string, key) : codec.decode(reply as Buffer, key)
+  }
+
+  /** Decodes in place: the reply array becomes the result, sparing an allocation per batch. */
+  #decodeAll(replies: (string | Buffer | null)[], keys: readonly string[]): (CacheEntry | undefined)[] {
+    const entries = replies as unknown as (CacheEntry | undefined)[]
+    for (let i = 0; i < replies.length; i++) {
+      const reply = replies[i]
+      entries[i] = reply == null ? undefined : this.#decode(reply, keys[i] as string)
+    }
+    return entries
+  }
+
+  /** SETs the items at `indexes` (all when undefined): one command alone, else one pipeline. */
+  async #writeBatch(
+    indexes: readonly number[] | undefined,
+    fullKeys: readonly string[],
+    payloads: readonly (string | Buffer)[],
+    amounts: readonly number[],
+  ): Promise<void> {
+    const count = indexes === undefined ? fullKeys.length : indexes.length
+    if (count === 1) {
+      const i = indexes === undefined ? 0 : (indexes[0] as number)
+      await this.#write(fullKeys[i] as string, payloads[i] as string | Buffer, amounts[i] as number)
+      return
+    }
+    const pipeline = this.client.pipeline()
+    for (let n = 0; n < count; n++) {
+      const i = indexes === undefined ? n : (indexes[n] as number)
+      this.#queueWrite(pipeline, fullKeys[i] as string, payloads[i] as string | Buffer, amounts[i] as number)
+    }
+    const results = await pipeline.exec()
+    for (const [error] of results ?? []) if (error) throw error
+  }
+
+  #write(fullKey: string, payload: string | Buffer, amount: number): Promise<unknown> {
+    const client = this.client
+    return this.#inSeconds
+      ? client.set(fullKey, payload, 'EX', amount)
+      : client.set(fullKey, payload, 'PX', amount)
+  }
+
+  #queueWrite(pipeline: ChainableCommander, fullKey: string, payload: string | Buffer, amount: number): void {
+    if (this.#inSeconds) pipeline.set(fullKey, payload, 'EX', amount)
+    else pipeline.set(fullKey, payload, 'PX', amount)
+  }
+}
+
+/** One failure as it is; several as one error naming every key, with each failure in an AggregateError. */
+function combineFailures(failures: CacheSerializationError[]): CacheSerializationError {
+  if (failures.length === 1) return failures[0] as CacheSerializationError
+  const keys = failures.map((failure) => `"${failure.key}"`).join(', ')
+  return new CacheSerializationError(
+    `${failures.length} values could not be serialised and were not written (${keys}); the other items were`,
+    undefined,
+    new AggregateError(failures, 'one failure per key left out'),
+  )
+}
+
+/**
+ * A tier on an ioredis `Redis` or `Cluster` that the application owns: the store never quits it, so quit it
+ * yourself after `cache.close()`.
+ */
+export function createRedisStore(
+  name: string,
+  client: Redis | Cluster,
+  config?: RedisStoreConfig,
+): RedisStore {
+  return new RedisStore(name, client, config)
+}

@@ -1,0 +1,118 @@
+// getMany, setMany and deleteMany: one MGET / pipeline / UNLINK on a single node, one per hash slot on a Cluster,
+// proved by watching the real servers with MONITOR.
+
+import { commandsUnder, watchCommands } from '@tiered/testing'
+import calculateSlot from 'cluster-key-slot'
+import type { Cluster, Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createRedisStore } from '../src/index.js'
+import { connectCluster, connectRedis, entryOf, uniquePrefix } from './support/clients.js'
+
+describe('batch methods on a single node', () => {
+  let redis: Redis
+
+  beforeAll(() => {
+    redis = connectRedis()
+  })
+
+  afterAll(() => {
+    redis.disconnect()
+  })
+
+  it('reads N keys with one MGET, in input order, misses as undefined', async () => {
+    const prefix = uniquePrefix('mget')
+    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const keys = Array.from({ length: 50 }, (_, i) => `k${i}`)
+    for (const [i, key] of keys.entries()) if (i % 5 !== 0) await store.set(key, entryOf(i), 60_000)
+    const { host, port } = redis.options
+    const watch = await watchCommands(host as string, port as number)
+    const entries = await store.getMany(keys)
+    const commands = commandsUnder(await watch.stop(), prefix)
+    expect(commands).toHaveLength(1)
+    expect(commands[0]).toEqual(['mget', ...keys.map((key) => `${prefix}${key}`)])
+    expect(entries.map((entry) => entry?.value)).toEqual(keys.map((_, i) => (i % 5 === 0 ? undefined : i)))
+  })
+
+  it('writes with one pipeline of SETs and deletes with one UNLINK', async () => {
+    const prefix = uniquePrefix('pipeline')
+    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const items = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, entry: entryOf(i), ttlMs: 60_000 }))
+    const { host, port } = redis.options
+    const watch = await watchCommands(host as string, port as number)
+    await store.setMany(items)
+    await store.deleteMany(items.map(({ key }) => key))
+    const commands = commandsUnder(await watch.stop(), prefix)
+    expect(commands.map(([name]) => name)).toEqual([...items.map(() => 'set'), 'unlink'])
+    expect(commands.at(-1)).toEqual(['unlink', ...items.map(({ key }) => `${prefix}${key}`)])
+    expect(await redis.exists(...items.map(({ key }) => `${prefix}${key}`))).toBe(0)
+  })
+
+  it('sends nothing for empty batches', async () => {
+    const store = createRedisStore('redis', redis, { keyPrefix: uniquePrefix('empty') })
+    await expect(store.getMany([])).resolves.toEqual([])
+    await expect(store.setMany([])).resolves.toBeUndefined()
+    await expect(store.deleteMany([])).resolves.toBeUndefined()
+  })
+})
+
+describe('batch methods on a Redis Cluster', () => {
+  let cluster: Cluster
+
+  beforeAll(async () => {
+    cluster = await connectCluster()
+  })
+
+  afterAll(() => {
+    cluster.disconnect()
+  })
+
+  /** Which master (host:port) holds `key`'s slot. */
+  function ownerOf(key: string): string {
+    const [owner] = (cluster.slots[calculateSlot(key)] ?? []) as string[]
+    return owner as string
+  }
+
+  it('reads keys spread over all three masters, slot by slot, in input order', async () => {
+    const prefix = uniquePrefix('cluster-mget')
+    const store = createRedisStore('redis', cluster, { keyPrefix: prefix })
+    // 60 plain keys land on every master; six keys sharing a hash tag share one slot.
+    const keys = [
+      ...Array.from({ length: 60 }, (_, i) => `k${i}`),
+      ...Array.from({ length: 6 }, (_, i) => `{tagged}:${i}`),
+    ]
+    expect(new Set(keys.map((key) => ownerOf(`${prefix}${key}`))).size).toBe(3)
+    await store.setMany(
+      keys.filter((_, i) => i % 3 !== 0).map((key) => ({ key, entry: entryOf(key), ttlMs: 60_000 })),
+    )
+
+    const watches = await Promise.all(
+      inject('redisClusterNodes').map(({ host, port }) => watchCommands(host, port)),
+    )
+    const entries = await store.getMany(keys)
+    const commands = (await Promise.all(watches.map((watch) => watch.stop()))).flatMap((seen) =>
+      commandsUnder(seen, prefix),
+    )
+
+    expect(entries.map((entry) => entry?.value)).toEqual(
+      keys.map((key, i) => (i % 3 === 0 ? undefined : key)),
+    )
+    expect(commands.every(([name]) => name === 'mget')).toBe(true)
+    const slots = new Set(keys.map((key) => calculateSlot(`${prefix}${key}`)))
+    expect(commands).toHaveLength(slots.size)
+    for (const [, ...slotKeys] of commands) {
+      expect(new Set(slotKeys.map((key) => calculateSlot(key))).size).toBe(1)
+    }
+    const tagged = commands.find((command) => command[1]?.includes('{tagged}'))
+    expect(tagged).toHaveLength(1 + 6)
+  })
+
+  it('writes and deletes across slots, each key landing on the master that owns it', async () => {
+    const prefix = uniquePrefix('cluster-write')
+    const store = createRedisStore('redis', cluster, { keyPrefix: prefix })
+    const keys = Array.from({ length: 40 }, (_, i) => `k${i}`)
+    await store.setMany(keys.map((key) => ({ key, entry: entryOf(key), ttlMs: 60_000 })))
+    for (const key of keys) expect(await cluster.exists(`${prefix}${key}`)).toBe(1)
+    await store.deleteMany(keys)
+    for (const key of keys) expect(await cluster.exists(`${prefix}${key}`)).toBe(0)
+  })
+})
