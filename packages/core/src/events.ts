@@ -11,10 +11,10 @@ export interface CacheEvents {
   load: { key: string; durationMs: number; background: boolean; error?: unknown }
   /** Something failed inside the cache: a tier operation (`tier` set) or a background or fallen-back load. */
   error: { error: unknown; operation: StoreOperation | 'load' | 'listener'; tier?: string; key?: string }
-  /** A tier failed too often in a row and is skipped until `retryAt`, when one call probes it. */
-  'circuit-open': { tier: string; failures: number; retryAt: number }
-  /** A probe of a skipped tier succeeded; the tier is used again. */
-  'circuit-close': { tier: string }
+  /** A tier's reads (or writes) failed too often in a row and are skipped until `retryAt`, when one call probes. */
+  'circuit-open': { tier: string; operations: 'reads' | 'writes'; failures: number; retryAt: number }
+  /** A probe of a skipped tier succeeded; its reads (or writes) are used again. */
+  'circuit-close': { tier: string; operations: 'reads' | 'writes' }
 }
 
 export type CacheEventName = keyof CacheEvents

@@ -16,14 +16,23 @@ import type { CacheEntry, CacheStore, MaybePromise } from './types.js'
 export interface TierHost {
   now(): number
   report(error: CacheStoreError): void
-  circuitOpened(tier: string, failures: number, retryAt: number): void
-  circuitClosed(tier: string): void
+  circuitOpened(tier: string, operations: CircuitKind, failures: number, retryAt: number): void
+  circuitClosed(tier: string, operations: CircuitKind): void
+}
+
+/** Reads and writes trip separate circuits: a full Redis that refuses writes still serves reads. */
+export type CircuitKind = 'reads' | 'writes'
+
+export interface CircuitStats {
+  circuit: CircuitState
+  /** Failures in a row. */
+  failures: number
 }
 
 export interface TierStats {
   name: string
-  circuit: CircuitState
-  failures: number
+  reads: CircuitStats
+  writes: CircuitStats
 }
 
 interface WriteItem {
@@ -42,8 +51,12 @@ export class Tier {
   sync: boolean | undefined = undefined
   readonly #host: TierHost
   readonly #timeoutMs: number
-  readonly #breaker: CircuitBreaker | undefined
-  /** True after a failure, until the next success: a load does not wait for writes to a failing tier. */
+  readonly #readCircuit: CircuitBreaker | undefined
+  readonly #writeCircuit: CircuitBreaker | undefined
+  /**
+   * True after a failure until the tier is healthy again (the last call succeeded and no circuit counts
+   * failures): a load does not wait for writes to a failing tier.
+   */
   failing = false
   readonly #reads = new TickBatch<string, CacheEntry | undefined>((keys, resolvers) =>
     this.#flushReads(keys, resolvers),
@@ -52,23 +65,23 @@ export class Tier {
     this.#flushWrites(items, resolvers),
   )
 
-  constructor(store: CacheStore, host: TierHost, timeoutMs: number, breaker: CircuitBreaker | undefined) {
+  constructor(
+    store: CacheStore,
+    host: TierHost,
+    timeoutMs: number,
+    makeCircuit: (() => CircuitBreaker) | undefined,
+  ) {
     this.store = store
     this.name = store.name
     this.#host = host
     this.#timeoutMs = timeoutMs
-    this.#breaker = breaker
+    this.#readCircuit = makeCircuit?.()
+    this.#writeCircuit = makeCircuit?.()
   }
 
   /** The entry under `key`, or undefined on a miss, a failure, a timeout or an open circuit. Never rejects. */
   read(key: string): CacheEntry | undefined | Promise<CacheEntry | undefined> {
-    if (
-      this.#breaker !== undefined &&
-      this.#breaker.openUntil !== 0 &&
-      !this.#breaker.allow(this.#host.now())
-    ) {
-      return undefined
-    }
+    if (!this.#allow(this.#readCircuit)) return undefined
     // Reads that arrive in the same tick for an asynchronous store go out as one getMany.
     if (this.sync === false && this.store.getMany !== undefined) return this.#reads.add(key)
     let result: CacheEntry | undefined | Promise<CacheEntry | undefined>
@@ -83,13 +96,13 @@ export class Tier {
       return this.#settle(result, 'get', key, missing)
     }
     if (this.sync === undefined) this.sync = true
-    if (this.failing) this.#succeed()
+    if (this.failing) this.#succeed('get')
     return result
   }
 
   /** Writes the entry; resolves once the store settled. Failures are reported, never thrown. */
   write(key: string, entry: CacheEntry, ttlMs: number): undefined | Promise<unknown> {
-    if (!this.#allow()) return undefined
+    if (!this.#allow(this.#writeCircuit)) return undefined
     // Writes that arrive in the same tick for an asynchronous store go out as one setMany.
     if (this.sync === false && this.store.setMany !== undefined)
       return this.#writes.add({ key, entry, ttlMs })
@@ -101,7 +114,7 @@ export class Tier {
       return undefined
     }
     if (result instanceof Promise) return this.#settle(result, 'set', key, missing)
-    if (this.failing) this.#succeed()
+    if (this.failing) this.#succeed('set')
     return undefined
   }
 
@@ -138,12 +151,12 @@ export class Tier {
   }
 
   stats(): TierStats {
-    const breaker = this.#breaker
-    return {
-      name: this.name,
-      circuit: breaker === undefined ? 'closed' : breaker.state(this.#host.now()),
-      failures: breaker === undefined ? 0 : breaker.failures,
-    }
+    const now = this.#host.now()
+    const of = (circuit: CircuitBreaker | undefined): CircuitStats => ({
+      circuit: circuit === undefined ? 'closed' : circuit.state(now),
+      failures: circuit === undefined ? 0 : circuit.failures,
+    })
+    return { name: this.name, reads: of(this.#readCircuit), writes: of(this.#writeCircuit) }
   }
 
   #mutate(
@@ -151,13 +164,14 @@ export class Tier {
     key: string | undefined,
     run: () => void | Promise<void>,
   ): CacheStoreError | undefined | Promise<CacheStoreError | undefined> {
-    if (!this.#allow()) {
+    const circuit = this.#writeCircuit
+    if (!this.#allow(circuit)) {
       // A skipped invalidation is still a failed one: the caller must hear of it.
       return new CacheStoreError(
         this.name,
         operation,
         key,
-        new CircuitOpenError(this.name, this.#breaker!.openUntil),
+        new CircuitOpenError(this.name, (circuit as CircuitBreaker).openUntil),
       )
     }
     let result: void | Promise<void>
@@ -169,13 +183,17 @@ export class Tier {
     if (result instanceof Promise) {
       return this.#settle(result.then(missing), operation, key, (error: CacheStoreError) => error)
     }
-    if (this.failing) this.#succeed()
+    if (this.failing) this.#succeed(operation)
     return undefined
   }
 
-  #allow(): boolean {
-    const breaker = this.#breaker
-    return breaker === undefined || breaker.openUntil === 0 || breaker.allow(this.#host.now())
+  #allow(circuit: CircuitBreaker | undefined): boolean {
+    return circuit === undefined || circuit.openUntil === 0 || circuit.allow(this.#host.now())
+  }
+
+  #circuitFor(operation: StoreOperation): CircuitBreaker | undefined {
+    if (operation === 'get') return this.#readCircuit
+    return operation === 'close' ? undefined : this.#writeCircuit
   }
 
   #flushReads(keys: string[], resolvers: Resolve<CacheEntry | undefined>[]): void {
@@ -278,7 +296,7 @@ export class Tier {
           if (done) return
           done = true
           if (timer !== undefined) clearTimeout(timer)
-          if (this.failing) this.#succeed()
+          if (this.failing) this.#succeed(operation)
           resolve(value)
         },
         (error: unknown) => {
@@ -291,9 +309,15 @@ export class Tier {
     })
   }
 
-  #succeed(): void {
-    this.failing = false
-    if (this.#breaker?.success() === true) this.#host.circuitClosed(this.name)
+  #succeed(operation: StoreOperation): void {
+    const circuit = this.#circuitFor(operation)
+    if (circuit?.success() === true) this.#host.circuitClosed(this.name, kindOf(operation))
+    const reads = this.#readCircuit
+    const writes = this.#writeCircuit
+    this.failing =
+      reads !== undefined &&
+      writes !== undefined &&
+      (reads.failures !== 0 || reads.openUntil !== 0 || writes.failures !== 0 || writes.openUntil !== 0)
   }
 
   #fail(operation: StoreOperation, key: string | undefined, cause: unknown): CacheStoreError {
@@ -301,17 +325,23 @@ export class Tier {
       cause instanceof CacheStoreError ? cause : new CacheStoreError(this.name, operation, key, cause)
     this.#host.report(error)
     // Bytes that do not (de)serialise are the value's fault, not the tier's: the store answered, so its health
-    // and its circuit are not touched.
+    // and its circuits are not touched.
     if (cause instanceof CacheSerializationError) {
-      if (this.failing) this.#succeed()
+      if (this.failing) this.#succeed(operation)
       return error
     }
     this.failing = true
-    const breaker = this.#breaker
-    if (breaker !== undefined) {
+    const circuit = this.#circuitFor(operation)
+    if (circuit !== undefined) {
       const now = this.#host.now()
-      if (breaker.failure(now)) this.#host.circuitOpened(this.name, breaker.failures, breaker.openUntil)
+      if (circuit.failure(now)) {
+        this.#host.circuitOpened(this.name, kindOf(operation), circuit.failures, circuit.openUntil)
+      }
     }
     return error
   }
+}
+
+function kindOf(operation: StoreOperation): CircuitKind {
+  return operation === 'get' ? 'reads' : 'writes'
 }

@@ -107,9 +107,9 @@ export class TieredCache {
     const host: TierHost = {
       now: this.#now,
       report: (error) => this.#report(error, error.operation, error.tier, error.key),
-      circuitOpened: (tier, failures, retryAt) =>
-        this.#emitter.emit('circuit-open', { tier, failures, retryAt }),
-      circuitClosed: (tier) => this.#emitter.emit('circuit-close', { tier }),
+      circuitOpened: (tier, operations, failures, retryAt) =>
+        this.#emitter.emit('circuit-open', { tier, operations, failures, retryAt }),
+      circuitClosed: (tier, operations) => this.#emitter.emit('circuit-close', { tier, operations }),
     }
     const names = new Set<string>()
     this.#tiers = stores.map((store: CacheStore, index: number) => {
@@ -126,7 +126,7 @@ export class TieredCache {
         store,
         host,
         timeoutMs,
-        breaker === false ? undefined : new CircuitBreaker(threshold, cooldownMs),
+        breaker === false ? undefined : () => new CircuitBreaker(threshold, cooldownMs),
       )
     })
   }

@@ -23,8 +23,10 @@ describe('circuit breaking', () => {
     cache.on('circuit-close', closed)
     l2.failAlways('all')
     for (let i = 0; i < 3; i++) await cache.get(`k${i}`)
-    expect(opened).toHaveBeenCalledWith(expect.objectContaining({ tier: 'l2', failures: 3 }))
-    expect(cache.stats().tiers[1]).toMatchObject({ name: 'l2', circuit: 'open' })
+    expect(opened).toHaveBeenCalledWith(
+      expect.objectContaining({ tier: 'l2', operations: 'reads', failures: 3 }),
+    )
+    expect(cache.stats().tiers[1]).toMatchObject({ name: 'l2', reads: { circuit: 'open', failures: 3 } })
 
     const callsWhileOpen = l2.calls.get
     for (let i = 0; i < 10; i++) await cache.get(`other${i}`)
@@ -32,10 +34,10 @@ describe('circuit breaking', () => {
 
     l2.heal()
     clock.advance(5_000)
-    expect(cache.stats().tiers[1]?.circuit).toBe('half-open')
+    expect(cache.stats().tiers[1]?.reads.circuit).toBe('half-open')
     await cache.get('probe')
-    expect(closed).toHaveBeenCalledWith({ tier: 'l2' })
-    expect(cache.stats().tiers[1]?.circuit).toBe('closed')
+    expect(closed).toHaveBeenCalledWith({ tier: 'l2', operations: 'reads' })
+    expect(cache.stats().tiers[1]?.reads.circuit).toBe('closed')
   })
 
   it('a failed probe opens the circuit for another cool-down', async () => {
@@ -44,7 +46,7 @@ describe('circuit breaking', () => {
     for (let i = 0; i < 3; i++) await cache.get(`k${i}`)
     clock.advance(5_000)
     await cache.get('probe')
-    expect(cache.stats().tiers[1]?.circuit).toBe('open')
+    expect(cache.stats().tiers[1]?.reads.circuit).toBe('open')
   })
 
   it('swr keeps answering from the loader while the tier is skipped', async () => {
@@ -56,12 +58,32 @@ describe('circuit breaking', () => {
     expect(values).toEqual(Array.from({ length: 20 }, (_, i) => i))
   })
 
-  it('a delete while the circuit is open rejects, since the tier may still hold the key', async () => {
+  it('a delete while the write circuit is open rejects, since the tier may still hold the key', async () => {
     const { l2, cache } = setup()
     l2.failAlways('all')
-    for (let i = 0; i < 3; i++) await cache.get(`k${i}`)
+    for (let i = 0; i < 3; i++) await cache.set(`k${i}`, i)
+    expect(cache.stats().tiers[1]?.writes.circuit).toBe('open')
     l2.heal()
     await expect(cache.delete('k')).rejects.toThrow(AggregateError)
+  })
+
+  it('a tier whose writes fail (a full Redis) keeps serving reads', async () => {
+    const { l2, cache, clock } = setup()
+    await cache.set('kept', 'from l2')
+    l2.failAlways('set')
+    l2.failAlways('setMany')
+    for (let i = 0; i < 5; i++) await cache.set(`k${i}`, i)
+    expect(cache.stats().tiers[1]).toMatchObject({
+      reads: { circuit: 'closed' },
+      writes: { circuit: 'open' },
+    })
+    const fresh = new TieredCache({
+      stores: [createMapStore('other-l1'), l2],
+      now: clock.now,
+      onError: () => {},
+    })
+    await expect(fresh.get('kept')).resolves.toBe('from l2')
+    await expect(cache.swr({ queryKey: 'new', queryFn: async () => 'loaded' })).resolves.toBe('loaded')
   })
 
   it('can be turned off', async () => {
@@ -70,6 +92,6 @@ describe('circuit breaking', () => {
     l2.failAlways('get')
     for (let i = 0; i < 10; i++) await cache.get(`k${i}`)
     expect(l2.calls.get).toBe(10)
-    expect(cache.stats().tiers[0]?.circuit).toBe('closed')
+    expect(cache.stats().tiers[0]?.reads.circuit).toBe('closed')
   })
 })

@@ -176,7 +176,7 @@ describe('values that do not serialise', () => {
       onError: () => {},
     })
     for (let i = 0; i < 10; i++) await cache.get('bad')
-    expect(cache.stats().tiers[0]).toMatchObject({ circuit: 'closed', failures: 0 })
+    expect(cache.stats().tiers[0]).toMatchObject({ reads: { circuit: 'closed', failures: 0 } })
     expect(cache.stats().storeErrors).toBe(10)
   })
 })
