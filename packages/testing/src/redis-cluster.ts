@@ -26,6 +26,8 @@ export interface RedisClusterHandle {
   readonly nodes: RedisNodeAddress[]
   /** Stops every node and removes their temp dirs. Safe to call twice. */
   stop(): Promise<void>
+  /** Sends a signal to every node, for fault tests: `SIGSTOP` hangs the whole cluster, `SIGCONT` resumes it. */
+  kill(signal: NodeJS.Signals): void
 }
 
 interface ClusterNode {
@@ -137,6 +139,9 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
   let stopping: Promise<void> | undefined
   return {
     nodes: nodes.map(({ server }) => ({ host: LOOPBACK, port: server.port })),
+    kill(signal) {
+      for (const { server } of nodes) server.signal(signal)
+    },
     stop() {
       stopping ??= stopNodes(nodes)
       return stopping
