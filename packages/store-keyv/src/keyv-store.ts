@@ -7,6 +7,14 @@ import { asSerializationError, entryFromRecord } from './stored-entry.js'
 
 type BatchItem = { key: string; entry: CacheEntry; ttlMs: number }
 
+/** tiered never caches undefined; JSON-based Keyv backends would keep such an entry without its value. */
+function checkValue(entry: CacheEntry): CacheEntry {
+  if (entry.value === undefined) {
+    throw new TypeError('undefined is never cached (a loader returning undefined means nothing to cache)')
+  }
+  return entry
+}
+
 function checkTtl(ttlMs: number): number {
   // Keyv stores a ttl of 0 or undefined forever, and a past one as already expired: neither is what was asked.
   if (!(ttlMs > 0) || ttlMs === Number.POSITIVE_INFINITY) {
@@ -50,7 +58,7 @@ export class KeyvStore implements CacheStore {
   }
 
   async set(key: string, entry: CacheEntry, ttlMs: number): Promise<void> {
-    const stored = await this.keyv.set(this.#key(key), entry, checkTtl(ttlMs))
+    const stored = await this.keyv.set(this.#key(key), checkValue(entry), checkTtl(ttlMs))
     if (stored === false) throw new Error(`Keyv's store refused to store "${key}"`)
   }
 
@@ -61,7 +69,7 @@ export class KeyvStore implements CacheStore {
   async setMany(items: readonly BatchItem[]): Promise<void> {
     const writes = items.map(({ key, entry, ttlMs }) => ({
       key: this.#key(key),
-      value: entry,
+      value: checkValue(entry),
       ttl: checkTtl(ttlMs),
     }))
     const stored: unknown = await this.keyv.setMany(writes)

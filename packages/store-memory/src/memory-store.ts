@@ -24,7 +24,7 @@ export class MemoryStore implements CacheStore {
   }
 
   set(key: string, entry: CacheEntry, ttlMs: number): void {
-    checkTtl(ttlMs)
+    checkWrite(entry, ttlMs)
     this.#lru.set(key, entry, { maxAge: ttlMs })
   }
 
@@ -37,7 +37,7 @@ export class MemoryStore implements CacheStore {
   }
 
   setMany(items: readonly { key: string; entry: CacheEntry; ttlMs: number }[]): void {
-    for (const item of items) checkTtl(item.ttlMs)
+    for (const item of items) checkWrite(item.entry, item.ttlMs)
     for (const item of items) this.#lru.set(item.key, item.entry, { maxAge: item.ttlMs })
   }
 
@@ -72,7 +72,11 @@ export function createMemoryStore(name: string, options: MemoryStoreOptions = {}
   return new MemoryStore(name, new QuickLRU<string, CacheEntry>({ maxSize }))
 }
 
-function checkTtl(ttlMs: number): void {
+/** Refuses what every store refuses: a ttl that is not a finite number above 0, and an undefined value. */
+function checkWrite(entry: CacheEntry, ttlMs: number): void {
+  if (entry.value === undefined) {
+    throw new TypeError('undefined is never cached (a loader returning undefined means nothing to cache)')
+  }
   if (!(ttlMs > 0) || ttlMs === Number.POSITIVE_INFINITY) {
     throw new RangeError(`ttlMs must be a finite number of milliseconds > 0, got ${ttlMs}`)
   }

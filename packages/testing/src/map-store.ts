@@ -51,6 +51,7 @@ export function createMapStore(name: string, options: MapStoreOptions = {}): Map
     return slot.entry
   }
   const write = (key: string, entry: CacheEntry, ttlMs: number): undefined => {
+    if (entry.value === undefined) throw new TypeError('undefined is never cached')
     if (ttlMs > 0) slots.set(key, { entry, ttlMs, dropAt: Date.now() + ttlMs })
     else slots.delete(key)
   }

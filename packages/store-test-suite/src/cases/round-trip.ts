@@ -42,4 +42,21 @@ export function roundTripCases(suite: Suite): void {
       expect(await store.get('old-dates')).toEqual(entry)
     },
   )
+
+  // tiered never caches undefined (a loader's undefined means "nothing to cache"); a store handed one anyway must
+  // refuse it rather than keep an entry that some formats would read back without its value.
+  suite.store(
+    'refuses an entry whose value is undefined, and keeps nothing under the key',
+    async ({ open }) => {
+      const { store } = await open()
+      let refused = false
+      try {
+        await store.set('undefined-value', sampleEntry(undefined), longMs)
+      } catch {
+        refused = true
+      }
+      expect(refused).toBe(true)
+      expect(await store.get('undefined-value')).toBeUndefined()
+    },
+  )
 }
