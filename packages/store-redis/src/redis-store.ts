@@ -79,8 +79,19 @@ export class RedisStore implements CacheStore {
 
   async set(key: string, entry: CacheEntry, ttlMs: number): Promise<void> {
     const amount = expiryAmount(ttlMs, this.#inSeconds)
-    const payload = this.#codec.encode(entry, key)
+    const payload = this.#encode(entry, key)
     await this.#write(this.keyPrefix + key, payload, amount)
+  }
+
+  /** Every format refuses an undefined value: tiered never caches one, and every store agrees. */
+  #encode(entry: CacheEntry, key: string): string | Buffer {
+    if (entry.value === undefined) {
+      throw new CacheSerializationError(
+        `the value under "${key}" is undefined, which is never cached (a loader's undefined means nothing to cache)`,
+        key,
+      )
+    }
+    return this.#codec.encode(entry, key)
   }
 
   async delete(key: string): Promise<void> {
@@ -122,7 +133,7 @@ export class RedisStore implements CacheStore {
     for (const { key, entry, ttlMs } of items) {
       const amount = expiryAmount(ttlMs, this.#inSeconds)
       try {
-        payloads.push(this.#codec.encode(entry, key))
+        payloads.push(this.#encode(entry, key))
       } catch (error) {
         failures ??= []
         failures.push(

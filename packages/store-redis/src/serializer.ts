@@ -30,9 +30,9 @@ export const jsonCodec: TextCodec = {
   reads: 'text',
   encode(entry, key) {
     const kind = typeof entry.value
-    if (kind === 'undefined' || kind === 'function' || kind === 'symbol') {
+    if (kind === 'function' || kind === 'symbol') {
       throw new CacheSerializationError(
-        `the value under "${key}" is ${kind === 'undefined' ? 'undefined' : `a ${kind}`}, which JSON cannot carry; ` +
+        `the value under "${key}" is a ${kind}, which JSON cannot carry; ` +
           'cache a JSON value, or create the store with useJsonMarshalling: false',
         key,
       )
