@@ -2,6 +2,7 @@
 // Nothing here throws or rejects on a store failure: reads become misses, failures are reported.
 
 import type { CircuitBreaker, CircuitState } from './circuit-breaker.js'
+import { Deadlines } from './deadlines.js'
 import {
   CacheSerializationError,
   CacheStoreError,
@@ -51,6 +52,10 @@ export class Tier {
   sync: boolean | undefined = undefined
   readonly #host: TierHost
   readonly #timeoutMs: number
+  readonly #deadlines: Deadlines | undefined
+  /** Reads and writes sent to the store and not settled: while none is out, a lone call goes straight out. */
+  #readsOut = 0
+  #writesOut = 0
   readonly #readCircuit: CircuitBreaker | undefined
   readonly #writeCircuit: CircuitBreaker | undefined
   /**
@@ -75,6 +80,7 @@ export class Tier {
     this.name = store.name
     this.#host = host
     this.#timeoutMs = timeoutMs
+    this.#deadlines = timeoutMs > 0 ? new Deadlines(timeoutMs) : undefined
     this.#readCircuit = makeCircuit?.()
     this.#writeCircuit = makeCircuit?.()
   }
@@ -83,7 +89,10 @@ export class Tier {
   read(key: string): CacheEntry | undefined | Promise<CacheEntry | undefined> {
     if (!this.#allow(this.#readCircuit)) return undefined
     // Reads that arrive in the same tick for an asynchronous store go out as one getMany.
-    if (this.sync === false && this.store.getMany !== undefined) return this.#reads.add(key)
+    // While a read is out, reads that arrive go out together as one getMany once the tick ends; a lone read
+    // goes straight out, so that one caller never waits for a batch.
+    if (this.#readsOut > 0 && this.sync === false && this.store.getMany !== undefined)
+      return this.#reads.add(key)
     let result: CacheEntry | undefined | Promise<CacheEntry | undefined>
     try {
       result = this.store.get(key)
@@ -103,8 +112,8 @@ export class Tier {
   /** Writes the entry; resolves once the store settled. Failures are reported, never thrown. */
   write(key: string, entry: CacheEntry, ttlMs: number): undefined | Promise<unknown> {
     if (!this.#allow(this.#writeCircuit)) return undefined
-    // Writes that arrive in the same tick for an asynchronous store go out as one setMany.
-    if (this.sync === false && this.store.setMany !== undefined)
+    // Likewise writes: one setMany for those that arrive while a write is out.
+    if (this.#writesOut > 0 && this.sync === false && this.store.setMany !== undefined)
       return this.#writes.add({ key, entry, ttlMs })
     let result: void | Promise<void>
     try {
@@ -276,33 +285,36 @@ export class Tier {
     key: string | undefined,
     onFailure: (error: CacheStoreError) => F,
   ): Promise<T | F> {
+    const counted = operation === 'get' ? 'reads' : operation === 'set' ? 'writes' : undefined
+    if (counted === 'reads') this.#readsOut++
+    else if (counted === 'writes') this.#writesOut++
+    const settled = () => {
+      if (counted === 'reads') this.#readsOut--
+      else if (counted === 'writes') this.#writesOut--
+    }
     return new Promise<T | F>((resolve) => {
       let done = false
-      let timer: NodeJS.Timeout | undefined
-      if (this.#timeoutMs > 0) {
-        timer = setTimeout(() => {
-          if (done) return
-          done = true
-          resolve(
-            onFailure(
-              this.#fail(operation, key, new StoreTimeoutError(this.name, operation, this.#timeoutMs)),
-            ),
-          )
-        }, this.#timeoutMs)
-        timer.unref()
-      }
+      const deadline = this.#deadlines?.start(() => {
+        if (done) return
+        done = true
+        settled()
+        const timeout = new StoreTimeoutError(this.name, operation, this.#timeoutMs)
+        resolve(onFailure(this.#fail(operation, key, timeout)))
+      })
       work.then(
         (value) => {
           if (done) return
           done = true
-          if (timer !== undefined) clearTimeout(timer)
+          settled()
+          deadline?.finish()
           if (this.failing) this.#succeed(operation)
           resolve(value)
         },
         (error: unknown) => {
           if (done) return
           done = true
-          if (timer !== undefined) clearTimeout(timer)
+          settled()
+          deadline?.finish()
           resolve(onFailure(this.#fail(operation, key, error)))
         },
       )

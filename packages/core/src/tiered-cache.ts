@@ -12,6 +12,7 @@ import {
 } from './entry-policy.js'
 import { CacheClosedError, CacheStoreError, CacheTimeoutError } from './errors.js'
 import { CacheEmitter, type CacheEventName, type CacheEvents, type CacheListener } from './events.js'
+import { LoadContext } from './load-context.js'
 import { toKey } from './query-key.js'
 import { type ReadResult, readThrough } from './read-path.js'
 import { type Flight, Singleflight } from './singleflight.js'
@@ -66,7 +67,7 @@ export class TieredCache {
   readonly #emitter: CacheEmitter
   readonly #reads = new Singleflight<ReadResult>()
   readonly #loads = new Singleflight<unknown>()
-  readonly #controllers = new Set<AbortController>()
+  readonly #running = new Set<LoadContext>()
   /** Out-parameter of the hot path, filled and read synchronously. */
   readonly #scratch: EntryPolicy = { ttl: 0, fresh: 0, grace: 0 }
   #closed = false
@@ -247,7 +248,7 @@ export class TieredCache {
     this.#closed = true
     this.#reads.forgetAll()
     this.#loads.forgetAll()
-    for (const controller of this.#controllers) controller.abort(new CacheClosedError())
+    for (const context of this.#running) context.abort(new CacheClosedError())
     await Promise.all(this.#tiers.map((tier) => tier.close()))
   }
 
@@ -357,14 +358,14 @@ export class TieredCache {
   ): Promise<T> {
     // A call that began before close() and reaches its load after it must not start new work.
     if (this.#closed) throw new CacheClosedError()
-    const controller = new AbortController()
-    this.#controllers.add(controller)
+    const context = new LoadContext(key)
+    this.#running.add(context)
     this.#loadCount++
     const started = performance.now()
     let timer: NodeJS.Timeout | undefined
     try {
       let value: T
-      const loading = options.queryFn({ signal: controller.signal, queryKey: key })
+      const loading = options.queryFn(context)
       if (options.timeout === undefined) {
         value = await loading
       } else {
@@ -372,7 +373,7 @@ export class TieredCache {
         value = await new Promise<T>((resolve, reject) => {
           timer = setTimeout(() => {
             const error = new CacheTimeoutError(key, timeoutMs)
-            controller.abort(error)
+            context.abort(error)
             reject(error)
           }, timeoutMs)
           Promise.resolve(loading).then(resolve, reject)
@@ -405,7 +406,7 @@ export class TieredCache {
       throw error
     } finally {
       if (timer !== undefined) clearTimeout(timer)
-      this.#controllers.delete(controller)
+      this.#running.delete(context)
     }
   }
 
