@@ -6,6 +6,7 @@ import type { ChainableCommander, Cluster, Redis } from 'ioredis'
 import { escapeGlob, unlinkMatching } from './clear-prefix.js'
 import { groupBySlot, isCluster, mastersOf } from './cluster-slots.js'
 import { customCodec, type EntryCodec, type EntrySerializer, jsonCodec, v8Codec } from './serializer.js'
+import { setManyByScript } from './set-many-script.js'
 import { expiryAmount } from './ttl.js'
 
 export interface RedisStoreConfig {
@@ -32,6 +33,8 @@ export class RedisStore implements CacheStore {
   readonly #codec: EntryCodec
   readonly #inSeconds: boolean
   readonly #cluster: boolean
+  /** Whether setMany may run as one Lua script; turned off for good if the server refuses scripts. */
+  #scripts = true
 
   constructor(name: string, client: Redis | Cluster, config: RedisStoreConfig = {}) {
     if (typeof name !== 'string' || name.length === 0)
@@ -119,7 +122,7 @@ export class RedisStore implements CacheStore {
   }
 
   /**
-   * One pipeline of SETs (per slot on a Cluster). Every ttl is checked before anything is sent. An item whose
+   * One Lua script of SETs (per slot on a Cluster), or a pipeline where scripts are refused. Every ttl is checked before anything is sent. An item whose
    * value cannot be serialised is left out and the others are still written, since the engine batches the writes
    * of unrelated keys: the call then rejects with a CacheSerializationError naming the keys left out.
    */
@@ -234,6 +237,21 @@ export class RedisStore implements CacheStore {
       const i = indexes === undefined ? 0 : (indexes[0] as number)
       await this.#write(fullKeys[i] as string, payloads[i] as string | Buffer, amounts[i] as number)
       return
+    }
+    if (this.#scripts) {
+      const keys = new Array<string>(count)
+      const batchPayloads = new Array<string | Buffer>(count)
+      const batchAmounts = new Array<number>(count)
+      for (let n = 0; n < count; n++) {
+        const i = indexes === undefined ? n : (indexes[n] as number)
+        keys[n] = fullKeys[i] as string
+        batchPayloads[n] = payloads[i] as string | Buffer
+        batchAmounts[n] = amounts[i] as number
+      }
+      const unit = this.#inSeconds ? 'EX' : 'PX'
+      if ((await setManyByScript(this.client, keys, batchPayloads, batchAmounts, unit)) === 'written') return
+      // This server refuses scripts: pipelines from now on.
+      this.#scripts = false
     }
     const pipeline = this.client.pipeline()
     for (let n = 0; n < count; n++) {

@@ -3,7 +3,7 @@
 
 import { commandsUnder, watchCommands } from '@tiered/testing'
 import calculateSlot from 'cluster-key-slot'
-import type { Cluster, Redis } from 'ioredis'
+import { type Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createRedisStore } from '../src/index.js'
 import { connectCluster, connectRedis, entryOf, uniquePrefix } from './support/clients.js'
@@ -33,7 +33,7 @@ describe('batch methods on a single node', () => {
     expect(entries.map((entry) => entry?.value)).toEqual(keys.map((_, i) => (i % 5 === 0 ? undefined : i)))
   })
 
-  it('writes with one pipeline of SETs and deletes with one UNLINK', async () => {
+  it('writes with one script command (its SETs run inside it) and deletes with one UNLINK', async () => {
     const prefix = uniquePrefix('pipeline')
     const store = createRedisStore('redis', redis, { keyPrefix: prefix })
     const items = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, entry: entryOf(i), ttlMs: 60_000 }))
@@ -42,9 +42,38 @@ describe('batch methods on a single node', () => {
     await store.setMany(items)
     await store.deleteMany(items.map(({ key }) => key))
     const commands = commandsUnder(await watch.stop(), prefix)
-    expect(commands.map(([name]) => name)).toEqual([...items.map(() => 'set'), 'unlink'])
+    const sent = commands.filter(([name]) => name !== 'set').map(([name]) => name)
+    // EVALSHA, plus EVAL when this server had not loaded the script yet.
+    expect(['evalsha,unlink', 'evalsha,eval,unlink']).toContain(sent.join(','))
+    const sets = commands.filter(([name]) => name === 'set')
+    expect(sets).toEqual(
+      items.map(({ key }) => ['set', `${prefix}${key}`, expect.any(String), 'PX', '60000']),
+    )
     expect(commands.at(-1)).toEqual(['unlink', ...items.map(({ key }) => `${prefix}${key}`)])
     expect(await redis.exists(...items.map(({ key }) => `${prefix}${key}`))).toBe(0)
+  })
+
+  it('writes with one pipeline of SETs where the server refuses scripts', async () => {
+    const user = `noscript-${uniquePrefix('u').slice(2, 10)}`
+    await redis.call('ACL', 'SETUSER', user, 'on', 'nopass', '~*', '&*', '+@all', '-eval', '-evalsha')
+    const { host, port } = redis.options
+    const limited = new Redis({ host, port, username: user, maxRetriesPerRequest: 1 })
+    try {
+      const prefix = uniquePrefix('no-scripts')
+      const store = createRedisStore('redis', limited, { keyPrefix: prefix })
+      const items = Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, entry: entryOf(i), ttlMs: 60_000 }))
+      await store.setMany(items)
+      await store.setMany(items)
+      const watch = await watchCommands(host as string, port as number)
+      await store.setMany(items)
+      const commands = commandsUnder(await watch.stop(), prefix)
+      // Once refused, the store stops asking: the third batch is plain SETs.
+      expect(commands.map(([name]) => name)).toEqual(items.map(() => 'set'))
+      expect(await store.getMany(items.map(({ key }) => key))).toEqual(items.map(({ entry }) => entry))
+    } finally {
+      limited.disconnect()
+      await redis.call('ACL', 'DELUSER', user)
+    }
   })
 
   it('sends nothing for empty batches', async () => {
