@@ -13,10 +13,10 @@ const MEMORY_ENTRIES = 5_000
 const KEY_SPACE = 1_000_000
 const CALLERS = 64
 const WARM_UP_SECONDS = 5
-// Beyond a full memory tier, the heap may hold what a steady state needs (JIT code, client buffers, the calls in
-// flight): up to half a tier more. Growth from the warmed-up state must stay under a tenth of a tier.
-const ALLOWANCE = 1.5
-const DRIFT = 0.1
+// The bound: an empty cache plus a full memory tier (quick-lru holds up to twice maxSize while it rotates), and
+// as much again for what a steady state holds besides (the calls in flight, client buffers, compiled code). A leak
+// of a few bytes a call crosses it well within the minute's millions of calls.
+const ALLOWANCE = 2
 
 if (!Number.isFinite(SECONDS) || SECONDS <= 0 || SECONDS > 3_600) {
   throw new RangeError(
@@ -80,26 +80,29 @@ try {
   }
   await run(WARM_UP_SECONDS)
   const warm = heapAfterGc()
+  let highest = warm
   const progress = setInterval(() => {
-    console.log(`  ${calls} calls, heap ${mb(process.memoryUsage().heapUsed)}`)
+    const heap = heapAfterGc()
+    highest = Math.max(highest, heap)
+    console.log(`  ${calls} calls, heap after a full GC ${mb(heap)}`)
   }, 10_000)
   await run(SECONDS)
   clearInterval(progress)
   const after = heapAfterGc()
+  highest = Math.max(highest, after)
   const bound = before + tierBytes * ALLOWANCE
-  const driftBound = warm + tierBytes * DRIFT
 
   console.log(`soak: ${SECONDS}s, ${calls} calls from ${CALLERS} callers over ${KEY_SPACE} keys`)
   console.log(`  rejected calls: ${rejected}; errors reported by the cache: ${errors.count}`)
   console.log(`  heap empty ${mb(before)}, with a full memory tier ${mb(full)} (a tier: ${mb(tierBytes)})`)
-  console.log(`  heap after ${WARM_UP_SECONDS}s of warm-up ${mb(warm)}, after the soak ${mb(after)}`)
   console.log(
-    `  bounds: empty + ${ALLOWANCE}× a tier = ${mb(bound)}; warm + ${DRIFT}× a tier = ${mb(driftBound)}`,
+    `  heap after ${WARM_UP_SECONDS}s of warm-up ${mb(warm)}, highest ${mb(highest)}, after ${mb(after)}`,
   )
+  console.log(`  bound (empty + ${ALLOWANCE}× a full tier): ${mb(bound)}`)
   const stats = cache.stats()
   console.log(`  stats: ${JSON.stringify({ ...stats, tiers: undefined })}`)
-  if (after > bound || after > driftBound) {
-    console.error(`FAIL: the heap grew to ${mb(after)}, past the memory tier's bound`)
+  if (highest > bound) {
+    console.error(`FAIL: the heap grew to ${mb(highest)}, past the memory tier's bound of ${mb(bound)}`)
     exitCode = 1
   } else if (rejected > 0) {
     console.error(`FAIL: ${rejected} calls were rejected`)
