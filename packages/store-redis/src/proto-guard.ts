@@ -24,6 +24,12 @@ export function parseJsonWithoutPrototypes(text: string): unknown {
 /** A reviver runs bottom-up, so a `constructor` object is complete when its own key comes by. */
 function dropPrototypeKeys(key: string, value: unknown): unknown {
   if (key === PROTO) return undefined
+  dropConstructorPrototype(key, value)
+  return value
+}
+
+/** Deletes `prototype` from the value of a `constructor` key. */
+function dropConstructorPrototype(key: string, value: unknown): void {
   if (
     key === CONSTRUCTOR &&
     value !== null &&
@@ -32,7 +38,6 @@ function dropPrototypeKeys(key: string, value: unknown): unknown {
   ) {
     delete (value as { prototype?: unknown }).prototype
   }
-  return value
 }
 
 /**
@@ -77,14 +82,7 @@ export function stripPrototypeKeys(root: unknown): void {
         continue
       }
       const value = record[key]
-      if (
-        key === CONSTRUCTOR &&
-        value !== null &&
-        typeof value === 'object' &&
-        Object.hasOwn(value, 'prototype')
-      ) {
-        delete (value as { prototype?: unknown }).prototype
-      }
+      dropConstructorPrototype(key, value)
       enqueue(pending, seen, value)
     }
   }
