@@ -1,6 +1,8 @@
 // Bounded polling for expiry: reads until the store misses or a deadline passes, never one long fixed sleep.
 
 import type { MaybePromise } from '@tiered/core'
+import { expect } from 'vitest'
+import type { TtlTimings } from './options.js'
 
 const MAX_POLLS = 1_000
 
@@ -25,4 +27,19 @@ export async function waitForMiss<T>(
     await sleep(pollMs)
   }
   return undefined
+}
+
+/**
+ * Fails with `message` unless `read` misses within the short ttl plus the allowed lateness after `since`: the one
+ * check behind every "an entry past its ttl is gone" rule.
+ */
+export async function expectMissWithinTtl<T>(
+  ttl: TtlTimings,
+  since: number,
+  read: () => MaybePromise<T>,
+  missed: (result: T) => boolean,
+  message: string,
+): Promise<void> {
+  const goneAfter = await waitForMiss(read, missed, since, ttl.shortMs + ttl.lateMs, ttl.pollMs)
+  expect(goneAfter, message).toBeDefined()
 }

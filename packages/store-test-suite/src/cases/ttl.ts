@@ -3,10 +3,10 @@
 import { expect } from 'vitest'
 import type { Suite } from '../harness.js'
 import { sampleEntry } from '../samples.js'
-import { sleep, waitForMiss } from '../wait-for-miss.js'
+import { expectMissWithinTtl, sleep } from '../wait-for-miss.js'
 
 export function ttlCases(suite: Suite): void {
-  const { shortMs, longMs, lateMs, pollMs, testTimeoutMs } = suite.ttl
+  const { shortMs, longMs, lateMs, testTimeoutMs } = suite.ttl
 
   suite.store(
     'keeps an entry until its ttl has passed',
@@ -39,17 +39,13 @@ export function ttlCases(suite: Suite): void {
       const { store } = await open()
       const start = performance.now()
       await store.set('short', sampleEntry('short-lived'), shortMs)
-      const goneAfter = await waitForMiss(
+      await expectMissWithinTtl(
+        suite.ttl,
+        start,
         () => store.get('short'),
         (read) => read === undefined,
-        start,
-        shortMs + lateMs,
-        pollMs,
-      )
-      expect(
-        goneAfter,
         `an entry written with a ttl of ${shortMs} ms was still returned ${shortMs + lateMs} ms later`,
-      ).toBeDefined()
+      )
     },
     { timeoutMs: testTimeoutMs },
   )
@@ -61,18 +57,14 @@ export function ttlCases(suite: Suite): void {
       await store.set('k', sampleEntry('long-lived'), longMs)
       const start = performance.now()
       await store.set('k', sampleEntry('short-lived'), shortMs)
-      const goneAfter = await waitForMiss(
+      await expectMissWithinTtl(
+        suite.ttl,
+        start,
         () => store.get('k'),
         (read) => read === undefined,
-        start,
-        shortMs + lateMs,
-        pollMs,
-      )
-      expect(
-        goneAfter,
         `overwritten with a ttl of ${shortMs} ms, the key was still returned ${shortMs + lateMs} ms later: ` +
           'the first ttl was kept',
-      ).toBeDefined()
+      )
     },
     { timeoutMs: testTimeoutMs },
   )
