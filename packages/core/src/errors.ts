@@ -1,10 +1,30 @@
-// One error class per thing a caller can act on; every one carries a name, advice and its cause.
+// One error class per thing a caller can act on; every one carries a name, a stable `code`, advice and its cause.
+// Errors are recognised by `code`, never by `instanceof` alone: the ESM and CJS builds (and two copies of core in
+// one app) are different classes with the same codes.
 
 export type StoreOperation = 'get' | 'set' | 'delete' | 'clear' | 'close'
+
+/** The stable codes of tiered's errors. */
+export const ErrorCodes = {
+  timeout: 'TIERED_TIMEOUT',
+  store: 'TIERED_STORE',
+  storeTimeout: 'TIERED_STORE_TIMEOUT',
+  circuitOpen: 'TIERED_CIRCUIT_OPEN',
+  serialization: 'TIERED_SERIALIZATION',
+  closed: 'TIERED_CLOSED',
+} as const
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
+
+/** True when `error` carries tiered's `code`, whichever build or copy of core made it. */
+export function hasErrorCode(error: unknown, code: ErrorCode): boolean {
+  return error !== null && typeof error === 'object' && (error as { code?: unknown }).code === code
+}
 
 /** A load took longer than its `timeout`; its signal was aborted. */
 export class CacheTimeoutError extends Error {
   override readonly name = 'CacheTimeoutError'
+  readonly code = ErrorCodes.timeout
   readonly key: string
   readonly timeoutMs: number
 
@@ -21,6 +41,7 @@ export class CacheTimeoutError extends Error {
 /** A tier failed an operation. Reads and writes report it and go on; `delete` and `clear` reject with it. */
 export class CacheStoreError extends Error {
   override readonly name = 'CacheStoreError'
+  readonly code = ErrorCodes.store
   readonly tier: string
   readonly operation: StoreOperation
   readonly key: string | undefined
@@ -43,8 +64,9 @@ export class CacheStoreError extends Error {
 /** A tier operation gave up after the tier's `storeTimeout`. */
 export class StoreTimeoutError extends Error {
   override readonly name = 'StoreTimeoutError'
+  readonly code = ErrorCodes.storeTimeout
 
-  constructor(tier: string, operation: StoreOperation, timeoutMs: number) {
+  constructor(tier: string, operation: StoreOperation | 'bus' | 'lock', timeoutMs: number) {
     super(
       `tier "${tier}" did not answer ${operation} within ${timeoutMs}ms; ` +
         'the tier is treated as a miss or a failed write; raise `storeTimeout` if the store is merely slow',
@@ -55,6 +77,7 @@ export class StoreTimeoutError extends Error {
 /** The tier's circuit breaker is open after repeated failures, so the tier was skipped. */
 export class CircuitOpenError extends Error {
   override readonly name = 'CircuitOpenError'
+  readonly code = ErrorCodes.circuitOpen
 
   constructor(tier: string, retryAt: number) {
     super(
@@ -63,20 +86,28 @@ export class CircuitOpenError extends Error {
   }
 }
 
-/** A value could not be turned into bytes, or stored bytes could not be turned back into a value. */
+/**
+ * A value could not be turned into bytes, or stored bytes could not be turned back into a value. A store throws
+ * it (or any error with `code: 'TIERED_SERIALIZATION'`); it never counts against the tier's circuit. From
+ * `setMany`, `keys` lists every item that was left out (the others were written).
+ */
 export class CacheSerializationError extends Error {
   override readonly name = 'CacheSerializationError'
+  readonly code = ErrorCodes.serialization
   readonly key: string | undefined
+  readonly keys: readonly string[] | undefined
 
-  constructor(message: string, key: string | undefined, cause?: unknown) {
+  constructor(message: string, key: string | undefined, cause?: unknown, keys?: readonly string[]) {
     super(message, cause === undefined ? undefined : { cause })
     this.key = key
+    this.keys = keys ?? (key === undefined ? undefined : [key])
   }
 }
 
 /** The cache was closed; create a new TieredCache to go on. */
 export class CacheClosedError extends Error {
   override readonly name = 'CacheClosedError'
+  readonly code = ErrorCodes.closed
 
   constructor() {
     super('this TieredCache is closed; create a new one to go on caching')

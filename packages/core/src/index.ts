@@ -9,23 +9,37 @@ export {
   CacheStoreError,
   CacheTimeoutError,
   CircuitOpenError,
+  type ErrorCode,
+  ErrorCodes,
+  hasErrorCode,
   type StoreOperation,
   StoreTimeoutError,
 } from './errors.js'
 export type { CacheEventName, CacheEvents, CacheListener } from './events.js'
 export { toKey } from './query-key.js'
 export { type Flight, Singleflight } from './singleflight.js'
+export type { StandardSchemaV1 } from './standard-schema.js'
 export { type StandaloneSwrOptions, swr } from './swr.js'
 export type { TierStats } from './tier.js'
 export { type CacheStats, TieredCache, type TieredCacheOptions } from './tiered-cache.js'
 export type {
+  BusHandlers,
+  BusMessage,
+  CacheBus,
   CacheEntry,
+  CacheLock,
   CacheStore,
   Duration,
   EntryOptions,
+  LoadCallOptions,
+  LoadOptions,
+  ManyQueryFunction,
+  ManyQueryFunctionContext,
   MaybePromise,
   QueryFunction,
   QueryFunctionContext,
   QueryKey,
+  StoreWrite,
+  SwrManyOptions,
   SwrOptions,
 } from './types.js'

@@ -358,7 +358,7 @@ export class TieredCache {
   ): Promise<T> {
     // A call that began before close() and reaches its load after it must not start new work.
     if (this.#closed) throw new CacheClosedError()
-    const context = new LoadContext(key)
+    const context = new LoadContext(options.queryKey, key)
     this.#running.add(context)
     this.#loadCount++
     const started = performance.now()

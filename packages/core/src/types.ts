@@ -1,4 +1,7 @@
-// The public shapes of tiered: the store contract every tier implements, and the options a caller passes.
+// The public shapes of tiered: the store contract every tier implements, the fleet's bus and lock, and the options
+// a caller passes.
+
+import type { StandardSchemaV1 } from './standard-schema.js'
 
 export type MaybePromise<T> = T | Promise<T>
 
@@ -16,28 +19,111 @@ export interface CacheEntry<T = unknown> {
   expiresAt: number
   /** Epoch ms, `>= expiresAt`; the entry is kept until then and served only if a load fails. */
   graceUntil: number
+  /** Set when the entry was written with tags; a store keeps it as it keeps the value. */
+  tags?: readonly string[]
 }
 
-/** One tier of the cache. A synchronous tier (memory) returns plain values and keeps the hot path free of awaits. */
+/** One item of `setMany`. */
+export interface StoreWrite {
+  key: string
+  entry: CacheEntry
+  /** Whole milliseconds, `>= 1`: how long the store keeps the entry. */
+  ttlMs: number
+}
+
+/**
+ * One tier of the cache. A synchronous tier (memory) returns plain values and keeps the hot path free of awaits.
+ *
+ * What the engine guarantees a store: `ttlMs` is an integer `>= 1`; a value is never `undefined`; keys are
+ * compared byte for byte (case matters); calls of one key arrive in the order the application made them. What a
+ * store must do: throw (or reject with) an error whose `code` is `'TIERED_SERIALIZATION'` for a value it cannot
+ * encode or bytes it cannot decode; never close a client it was given; fail at once, without queueing, while its
+ * client knows it is disconnected. See docs/writing-a-store.md.
+ */
 export interface CacheStore {
+  /** Unique among the tiers of one cache; names the tier in events, errors and stats. */
   readonly name: string
+  /** True when the store is private to this process (memory): the fleet's bus keeps it true. */
+  readonly local?: boolean
+  /** The entry under `key`, or undefined. Never an entry past `graceUntil`. */
   get(key: string): MaybePromise<CacheEntry | undefined>
+  /** Stores `entry` under `key` for `ttlMs` (an integer >= 1), replacing what was there. */
   set(key: string, entry: CacheEntry, ttlMs: number): MaybePromise<void>
+  /** Removes `key`; removing a missing key is not an error. */
   delete(key: string): MaybePromise<void>
+  /** Entries for `keys`, in order; undefined where missing. */
   getMany?(keys: readonly string[]): MaybePromise<(CacheEntry | undefined)[]>
-  setMany?(items: readonly { key: string; entry: CacheEntry; ttlMs: number }[]): MaybePromise<void>
+  /**
+   * Stores every item, each once. Items whose value cannot be encoded are left out; once the others are written
+   * it rejects with a `'TIERED_SERIALIZATION'` error whose `keys` lists the ones left out.
+   */
+  setMany?(items: readonly StoreWrite[]): MaybePromise<void>
+  /** Removes every key in `keys`. */
   deleteMany?(keys: readonly string[]): MaybePromise<void>
+  /** Removes every entry this store wrote (its prefix), nothing else. */
   clear?(): MaybePromise<void>
+  /** Releases what the store made itself (timers, subscriptions); never closes a client it was given. */
+  close?(): MaybePromise<void>
+}
+
+/** A notice sent between the caches of a fleet. Small: it names keys or tags, never values. */
+export interface BusMessage {
+  readonly type: 'set' | 'delete' | 'expire' | 'clear' | 'tags'
+  /** For set, delete and expire. */
+  readonly keys?: readonly string[]
+  /** For tags (deleteByTag / expireByTag). */
+  readonly tags?: readonly string[]
+  /** Id of the sending TieredCache; a cache ignores its own messages. */
+  readonly origin: string
+}
+
+/** What the cache gives a bus to deliver to. */
+export interface BusHandlers {
+  /** A message from any cache on the bus (this one's own included: the cache filters by `origin`). */
+  message(message: BusMessage): void
+  /** Messages may have been lost (the subscriber reconnected): the cache clears its local tiers. */
+  gap(): void
+}
+
+/** Carries notices between the processes of a fleet, so every `local` tier stays true. */
+export interface CacheBus {
+  publish(message: BusMessage): MaybePromise<void>
+  subscribe(handlers: BusHandlers): MaybePromise<void>
+  /** Unsubscribes; never closes a client it was given. */
+  close?(): MaybePromise<void>
+}
+
+/** A lease per key across a fleet, so that one process loads a cold key. */
+export interface CacheLock {
+  /** A token when this caller now holds the lease for `ttlMs`, or undefined while another holds it. */
+  acquire(key: string, ttlMs: number): MaybePromise<string | undefined>
+  /** Ends the lease if `token` still holds it. */
+  release(key: string, token: string): MaybePromise<void>
   close?(): MaybePromise<void>
 }
 
 export type QueryKey = string | readonly (string | number | boolean)[]
 
+/** The lifetime a value may choose for itself from inside `queryFn`. */
+export interface LoadOptions {
+  ttl?: Duration
+  fresh?: Duration
+  staleIfError?: Duration
+  tags?: readonly string[]
+}
+
 export interface QueryFunctionContext {
-  /** Aborted when the load's `timeout` elapses or the cache closes. */
-  signal: AbortSignal
+  /** Aborted when the load's `timeout` elapses, an invalidation supersedes it, or the cache closes. */
+  readonly signal: AbortSignal
+  /** The key as the caller gave it. */
+  readonly queryKey: QueryKey
   /** The normalised string key the value is stored under. */
-  queryKey: string
+  readonly key: string
+  /**
+   * Lets the value choose its own lifetime (a `null` "not found" for 10 s, a found value for 5 min). A `ttl`
+   * shorter than the call's `fresh` shortens `fresh` with it. Call it before returning.
+   */
+  setOptions(options: LoadOptions): void
 }
 
 export type QueryFunction<T> = (context: QueryFunctionContext) => T | PromiseLike<T>
@@ -49,15 +135,42 @@ export interface EntryOptions {
   fresh?: Duration
   /** How long past `ttl` the entry is kept, served only when a load fails. Defaults to 0. */
   staleIfError?: Duration
+  /** Tags for `deleteByTag` / `expireByTag`. */
+  tags?: readonly string[]
 }
 
-export interface SwrOptions<T> extends EntryOptions {
-  queryKey: QueryKey
-  queryFn: QueryFunction<T>
+export interface LoadCallOptions extends EntryOptions {
   /** A load slower than this rejects with `CacheTimeoutError` (or serves an entry within grace) and is aborted. */
   timeout?: Duration
   /** With an entry within grace at hand, a load slower than this serves that entry and finishes in the background. */
   softTimeout?: Duration
   /** Skip the cached value and load now (still deduplicated). */
   forceFresh?: boolean
+}
+
+export interface SwrOptions<T> extends LoadCallOptions {
+  queryKey: QueryKey
+  queryFn: QueryFunction<T>
+  /** A Standard Schema (zod, valibot, arktype): values read from a shared tier are validated before use. */
+  schema?: StandardSchemaV1<unknown, T>
+}
+
+export interface ManyQueryFunctionContext {
+  readonly signal: AbortSignal
+  /** The keys to load, as the caller gave them, in the order the answer must follow. */
+  readonly queryKeys: readonly QueryKey[]
+  /** Their stored string keys. */
+  readonly keys: readonly string[]
+  /** Lifetime for every value of this load. */
+  setOptions(options: LoadOptions): void
+}
+
+export type ManyQueryFunction<T> = (
+  context: ManyQueryFunctionContext,
+) => readonly (T | undefined)[] | PromiseLike<readonly (T | undefined)[]>
+
+export interface SwrManyOptions<T> extends LoadCallOptions {
+  queryKeys: readonly QueryKey[]
+  queryFn: ManyQueryFunction<T>
+  schema?: StandardSchemaV1<unknown, T>
 }

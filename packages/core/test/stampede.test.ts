@@ -54,7 +54,7 @@ describe('stampede', () => {
 
   it('distinct keys load independently', async () => {
     const cache = new TieredCache({ stores: [createMapStore('l1')] })
-    const queryFn = vi.fn(async ({ queryKey }: { queryKey: string }) => queryKey.toUpperCase())
+    const queryFn = vi.fn(async ({ key }: { key: string }) => key.toUpperCase())
     const values = await Promise.all(
       ['a', 'b', 'c', 'a', 'b', 'c'].map((key) => cache.swr({ queryKey: key, queryFn })),
     )

@@ -1,6 +1,6 @@
 import { createClock, createMapStore } from '@tiered/testing'
 import { describe, expect, it, vi } from 'vitest'
-import { swr, TieredCache } from '../src/index.js'
+import { type QueryFunctionContext, swr, TieredCache } from '../src/index.js'
 
 function setup(options: { async?: boolean } = {}) {
   const clock = createClock()
@@ -18,12 +18,13 @@ describe('swr', () => {
     expect(store.get('user:1')).toMatchObject({ value: { id: 1 } })
   })
 
-  it('passes the normalised key and an AbortSignal to queryFn', async () => {
+  it('passes the key as given, the stored key and an AbortSignal to queryFn', async () => {
     const { cache } = setup()
-    const queryFn = vi.fn(async (_context: { queryKey: string; signal: AbortSignal }) => 1)
+    const queryFn = vi.fn(async (_context: QueryFunctionContext) => 1)
     await cache.swr({ queryKey: ['user', 'a:b'], queryFn })
     const context = queryFn.mock.calls[0]![0]
-    expect(context.queryKey).toBe('user:a%3Ab')
+    expect(context.queryKey).toEqual(['user', 'a:b'])
+    expect(context.key).toBe('user:a%3Ab')
     expect(context.signal).toBeInstanceOf(AbortSignal)
     expect(context.signal.aborted).toBe(false)
   })
