@@ -1,6 +1,16 @@
-// @tiered/core: the store contract, TieredCache, swr and Singleflight.
+// @tiered/core: the store contract, TieredCache, swr and Singleflight, and the codec remote stores share.
 
 export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js'
+export {
+  type BufferCodec,
+  customCodec,
+  type EntryCodec,
+  type EntrySerializer,
+  jsonCodec,
+  type TextCodec,
+  v8Codec,
+} from './codec/entry-codec.js'
+export { parseJsonWithoutPrototypes, stripPrototypeKeys } from './codec/proto-guard.js'
 export { parseDuration } from './duration.js'
 export { cacheEntryProblem, isCacheEntry } from './entry-shape.js'
 export {

@@ -1,4 +1,4 @@
 // @tiered/store-redis: the Redis and Redis Cluster tier, on ioredis.
 
+export type { EntrySerializer } from '@tiered/core'
 export { createRedisStore, RedisStore, type RedisStoreConfig } from './redis-store.js'
-export type { EntrySerializer } from './serializer.js'

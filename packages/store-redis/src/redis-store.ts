@@ -1,11 +1,19 @@
 // The Redis tier: ioredis calls mapped onto CacheStore, for one Redis or a Redis Cluster, with every key under
 // the store's own keyPrefix and every entry (value and timestamps) serialised as JSON, v8 or your format.
 
-import { type CacheEntry, CacheSerializationError, type CacheStore } from '@tiered/core'
+import {
+  type CacheEntry,
+  CacheSerializationError,
+  type CacheStore,
+  customCodec,
+  type EntryCodec,
+  type EntrySerializer,
+  jsonCodec,
+  v8Codec,
+} from '@tiered/core'
 import type { ChainableCommander, Cluster, Redis } from 'ioredis'
 import { escapeGlob, unlinkMatching } from './clear-prefix.js'
 import { groupBySlot, isCluster, mastersOf } from './cluster-slots.js'
-import { customCodec, type EntryCodec, type EntrySerializer, jsonCodec, v8Codec } from './serializer.js'
 import { setManyByScript } from './set-many-script.js'
 import { expiryAmount } from './ttl.js'
 

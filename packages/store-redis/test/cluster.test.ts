@@ -39,9 +39,9 @@ describe('a TieredCache over a Redis Cluster', () => {
     // First process: every key is a miss, loaded once and written to both tiers.
     const first = makeCache()
     let loads = 0
-    const load = async ({ queryKey }: { queryKey: string }) => {
+    const load = async ({ key }: { key: string }) => {
       loads++
-      return { id: queryKey, version: 1 }
+      return { id: key, version: 1 }
     }
     await Promise.all(keys.map((key) => first.swr({ queryKey: key, queryFn: load })))
     expect(loads).toBe(keys.length)
@@ -60,9 +60,9 @@ describe('a TieredCache over a Redis Cluster', () => {
     const refreshed = new Set<string>()
     const stale = await third.swr({
       queryKey: 'user:0',
-      queryFn: async ({ queryKey }) => {
-        refreshed.add(queryKey)
-        return { id: queryKey, version: 2 }
+      queryFn: async ({ key }) => {
+        refreshed.add(key)
+        return { id: key, version: 2 }
       },
     })
     expect(stale).toEqual({ id: 'user:0', version: 1 })

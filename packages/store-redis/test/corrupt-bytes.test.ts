@@ -141,9 +141,9 @@ describe('bytes that are not an entry', () => {
     })
     await cache.get('warm-up') // the engine learns the tier is asynchronous, and batches reads from then on
     const loaded: string[] = []
-    const load = async ({ queryKey }: { queryKey: string }) => {
-      loaded.push(queryKey)
-      return `loaded ${queryKey}`
+    const load = async ({ key }: { key: string }) => {
+      loaded.push(key)
+      return `loaded ${key}`
     }
     const [good, bad] = await Promise.all([
       cache.swr({ queryKey: 'good', queryFn: load }),

@@ -48,9 +48,9 @@ function tieredOver(redis: Redis | Cluster, options: { memorySize?: number; pref
 }
 
 const expectedValue = (key: string) => ({ key, size: key.length })
-const load = async ({ queryKey }: { queryKey: string }) => {
+const load = async ({ key }: { key: string }) => {
   await new Promise((resolve) => setTimeout(resolve, LOADER_MS))
-  return expectedValue(queryKey)
+  return expectedValue(key)
 }
 
 /** Runs `total` swr calls with `workers` concurrent callers; `onCall(i)` runs before call i. */

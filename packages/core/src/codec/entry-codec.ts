@@ -2,7 +2,9 @@
 // Whatever the format, bytes that are not a well-formed entry are a CacheSerializationError, never a crash.
 
 import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8'
-import { type CacheEntry, CacheSerializationError, cacheEntryProblem, isCacheEntry } from '@tiered/core'
+import { cacheEntryProblem, isCacheEntry } from '../entry-shape.js'
+import { CacheSerializationError, hasErrorCode } from '../errors.js'
+import type { CacheEntry } from '../types.js'
 import { bytesMayHoldPrototypeKeys, parseJsonWithoutPrototypes, stripPrototypeKeys } from './proto-guard.js'
 
 /** Your own format. `serialize` may give text or bytes; `deserialize` always receives the stored bytes. */
@@ -96,7 +98,7 @@ export function customCodec(serializer: EntrySerializer): BufferCodec {
       try {
         encoded = serializer.serialize(entry)
       } catch (error) {
-        if (error instanceof CacheSerializationError) throw error
+        if (hasErrorCode(error, 'TIERED_SERIALIZATION')) throw error
         throw new CacheSerializationError(
           `serializer.serialize failed for "${key}": ${reasonOf(error)}`,
           key,
@@ -118,7 +120,7 @@ export function customCodec(serializer: EntrySerializer): BufferCodec {
         // The format is yours, so no cheap byte check can tell whether the keys are there: always walk.
         stripPrototypeKeys(decoded)
       } catch (error) {
-        if (error instanceof CacheSerializationError) throw error
+        if (hasErrorCode(error, 'TIERED_SERIALIZATION')) throw error
         throw unreadable(key, `serializer.deserialize failed: ${reasonOf(error)}`, error)
       }
       if (isCacheEntry(decoded)) return decoded

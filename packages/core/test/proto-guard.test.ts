@@ -6,7 +6,7 @@ import {
   bytesMayHoldPrototypeKeys,
   parseJsonWithoutPrototypes,
   stripPrototypeKeys,
-} from '../src/proto-guard.js'
+} from '../src/codec/proto-guard.js'
 
 afterEach(() => {
   expect(({} as Record<string, unknown>).polluted).toBeUndefined()
