@@ -83,6 +83,8 @@ export interface BusHandlers {
   message(message: BusMessage): void
   /** Messages may have been lost (the subscriber reconnected): the cache clears its local tiers. */
   gap(): void
+  /** Something the bus could not deliver (an undecodable message, a subscriber error): reported, never thrown. */
+  error?(error: unknown): void
 }
 
 /** Carries notices between the processes of a fleet, so every `local` tier stays true. */
