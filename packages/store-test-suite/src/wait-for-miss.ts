@@ -1,7 +1,7 @@
 // Bounded polling for expiry: reads until the store misses or a deadline passes, never one long fixed sleep.
 
 import type { MaybePromise } from '@tiered/core'
-import { expect } from 'vitest'
+import { check } from './check.js'
 import type { TtlTimings } from './options.js'
 
 const MAX_POLLS = 1_000
@@ -41,5 +41,5 @@ export async function expectMissWithinTtl<T>(
   message: string,
 ): Promise<void> {
   const goneAfter = await waitForMiss(read, missed, since, ttl.shortMs + ttl.lateMs, ttl.pollMs)
-  expect(goneAfter, message).toBeDefined()
+  check(goneAfter !== undefined, message)
 }
