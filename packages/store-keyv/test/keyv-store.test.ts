@@ -1,5 +1,6 @@
 // What a Keyv tier does beyond the shared suite: falsy values through memory-over-Keyv, corrupt and refused
-// values as reported misses, namespaces and clear on Redis, the ttl Redis sees, and close.
+// values as reported misses, unencodable values that never cost the tier its circuit, namespaces and clear on
+// Redis, the ttl Redis sees, a close that leaves the app's Keyv alone, and an outage that fails at once.
 
 import { randomUUID } from 'node:crypto'
 import KeyvRedis, { createClient } from '@keyv/redis'
@@ -8,13 +9,16 @@ import {
   type CacheEvents,
   CacheSerializationError,
   CacheStoreError,
+  hasErrorCode,
   TieredCache,
 } from '@tiered/core'
 import { createMemoryStore } from '@tiered/store-memory'
-import { type RedisServerHandle, sendRedisCommand, startRedisServer } from '@tiered/testing'
+import { type RedisServerHandle, sendRedisCommand, startRedisServer, watchCommands } from '@tiered/testing'
 import { Keyv } from 'keyv'
+import { Keyv as Keyv6, KeyvRedis as KeyvRedis6 } from 'keyv6'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { createKeyvStore, type KeyvStore } from '../src/index.js'
+import { startTcpProxy } from './tcp-proxy.js'
 
 /** An entry fresh for a minute from now, as the engine would write it. */
 const entry = (value: unknown, now = Date.now()): CacheEntry => ({
@@ -49,7 +53,8 @@ function redisStore(
 ): { store: KeyvStore; adapter: KeyvRedis<unknown> } {
   const { keyv, adapter } = redisKeyv(url, namespace)
   const store = createKeyvStore('keyv', keyv)
-  cleanups.push(() => store.close())
+  // The store never disconnects the Keyv it was given: the test owns it.
+  cleanups.push(() => keyv.disconnect())
   return { store, adapter }
 }
 
@@ -77,9 +82,9 @@ function recordErrors(cache: TieredCache): CacheEvents['error'][] {
 }
 
 describe('createKeyvStore', () => {
-  it('refuses a missing name or something that is not a Keyv 5.5+', () => {
+  it('refuses a missing name or something that is not a Keyv 5.6+', () => {
     expect(() => createKeyvStore('', new Keyv())).toThrow(TypeError)
-    expect(() => createKeyvStore('keyv', {} as Keyv<unknown>)).toThrow(/Keyv instance from keyv 5.5/)
+    expect(() => createKeyvStore('keyv', {} as Keyv<unknown>)).toThrow(/Keyv instance from keyv 5.6/)
   })
 
   it('offers getMany only when the backend reads many keys at once', () => {
@@ -221,7 +226,7 @@ describe('on @keyv/redis', () => {
     const url = inject('redisUrl')
     const { keyv } = redisKeyv(url, undefined)
     const store = createKeyvStore('keyv', keyv)
-    cleanups.push(() => store.close())
+    cleanups.push(() => keyv.disconnect())
     const raw = await rawClient(url)
     const foreign = `plain-key-${randomUUID()}`
     await raw.set(foreign, 'not ours')
@@ -233,21 +238,113 @@ describe('on @keyv/redis', () => {
     expect(await raw.get(foreign)).toBe('not ours')
   })
 
-  it("closes the Keyv's Redis connection, also through TieredCache.close", async () => {
+  it('never disconnects the Keyv it was given, through store.close or TieredCache.close', async () => {
     const url = inject('redisUrl')
     const { keyv, adapter } = redisKeyv(url, freshNamespace())
+    cleanups.push(() => keyv.disconnect())
     const store = createKeyvStore('keyv', keyv)
     await store.set('k', entry('v'), 60_000)
-    expect(adapter.client.isOpen).toBe(true)
     await store.close()
-    expect(adapter.client.isOpen).toBe(false)
+    await store.close()
+    expect(adapter.client.isOpen).toBe(true)
+    expect((await store.get('k'))?.value).toBe('v')
 
-    const second = redisKeyv(url, freshNamespace())
-    const cache = new TieredCache({ stores: [createKeyvStore('keyv', second.keyv)] })
-    await cache.set('k', 'v')
-    expect(second.adapter.client.isOpen).toBe(true)
+    const cache = new TieredCache({ stores: [createKeyvStore('keyv', keyv)] })
+    await cache.set('k2', 'v2')
     await cache.close()
-    expect(second.adapter.client.isOpen).toBe(false)
+    expect(adapter.client.isOpen).toBe(true)
+    // The app goes on using its Keyv after the cache is gone.
+    expect(await keyv.set('app-key', 'app-value')).toBe(true)
+    expect(await keyv.get('app-key')).toBe('app-value')
+  })
+})
+
+describe('a value Keyv cannot encode', () => {
+  /** A Keyv 5 on Redis and a Keyv 6 on Redis, each with a value its JSON serializer refuses. */
+  const majors = [
+    ['keyv 5', () => redisStore(inject('redisUrl')).store, () => ({ n: 1n })],
+    [
+      'keyv 6',
+      () => {
+        const keyv = new Keyv6(new KeyvRedis6(inject('redisUrl')), { namespace: freshNamespace() })
+        cleanups.push(() => keyv.disconnect())
+        return createKeyvStore('keyv', keyv)
+      },
+      () => {
+        const cycle: { self?: unknown } = {}
+        cycle.self = cycle
+        return cycle
+      },
+    ],
+  ] as const
+
+  it.each(majors)(
+    '%s: setMany writes every other item once and names the one left out',
+    async (_, makeStore, bad) => {
+      const store = makeStore()
+      await store.set('warm-up', entry('connects first'), 60_000)
+      const { port } = new URL(inject('redisUrl'))
+      const watch = await watchCommands('127.0.0.1', Number(port))
+      const failure = await store
+        .setMany([
+          { key: 'good', entry: entry('good'), ttlMs: 60_000 },
+          { key: 'bad', entry: entry(bad()), ttlMs: 60_000 },
+          { key: 'good2', entry: entry('good2'), ttlMs: 60_000 },
+        ])
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        )
+      const commands = await watch.stop()
+      expect(hasErrorCode(failure, 'TIERED_SERIALIZATION')).toBe(true)
+      expect((failure as CacheSerializationError).keys).toEqual(['bad'])
+      expect((await store.get('good'))?.value).toBe('good')
+      expect((await store.get('good2'))?.value).toBe('good2')
+      expect(await store.get('bad')).toBeUndefined()
+      // Once each: one SET per good key, none for the bad one.
+      const sets = commands.filter((command) => command[0] === 'set').map((command) => String(command[1]))
+      expect(sets.filter((key) => key.endsWith(':good'))).toHaveLength(1)
+      expect(sets.filter((key) => key.endsWith(':good2'))).toHaveLength(1)
+      expect(sets.filter((key) => key.endsWith(':bad'))).toHaveLength(0)
+    },
+  )
+
+  it.each(majors)(
+    '%s: set rejects with CacheSerializationError and writes nothing',
+    async (_, makeStore, bad) => {
+      const store = makeStore()
+      const failure = await store.set('bad', entry(bad()), 60_000).then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+      expect(hasErrorCode(failure, 'TIERED_SERIALIZATION')).toBe(true)
+      expect((failure as CacheSerializationError).key).toBe('bad')
+      expect(await store.get('bad')).toBeUndefined()
+    },
+  )
+
+  it("is reported under its own key and never opens the tier's circuit; the good writes of its tick land", async () => {
+    const store = redisStore(inject('redisUrl')).store
+    const cache = new TieredCache({ stores: [createMemoryStore('memory'), store] })
+    const errors = recordErrors(cache)
+    const opened: unknown[] = []
+    cache.on('circuit-open', (event) => opened.push(event))
+    // Six loads of a BigInt: more than the circuit's failure threshold.
+    for (let load = 0; load < 6; load++) {
+      await cache.swr({ queryKey: `big:${load}`, queryFn: async () => ({ n: BigInt(load) }) })
+    }
+    // One tick: good, bad and good2 share one batch.
+    await Promise.all([cache.set('good', 'g'), cache.set('bad', { n: 1n }), cache.set('good2', 'g2')])
+    expect(opened).toEqual([])
+    expect(errors.length).toBeGreaterThanOrEqual(7)
+    for (const event of errors) expect(hasErrorCode(causeOf(event), 'TIERED_SERIALIZATION')).toBe(true)
+    expect(errors.map((event) => event.key)).toContain('bad')
+    expect(errors.map((event) => event.key)).not.toContain(undefined)
+    expect((await store.get('good'))?.value).toBe('g')
+    expect((await store.get('good2'))?.value).toBe('g2')
+    // The tier is healthy: a delete goes through.
+    await expect(cache.delete('good')).resolves.toBeUndefined()
+    expect(await store.get('good')).toBeUndefined()
   })
 })
 
@@ -320,21 +417,6 @@ describe('a failing backend', () => {
     expect((await store.get('k'))?.value).toBe('v')
   })
 
-  it('turns a lost connection into a reported miss after storeTimeout, and recovers when Redis is back', async () => {
-    const { store } = redisStore(server.url)
-    const cache = new TieredCache({ stores: [store], storeTimeout: '300ms', circuitBreaker: false })
-    const errors = recordErrors(cache)
-    await cache.set('before', 'v')
-    server.kill('SIGKILL')
-    // node-redis queues commands while it reconnects, so the engine's per-tier timeout is what answers.
-    expect(await cache.swr({ queryKey: 'k', queryFn: async () => 'loaded' })).toBe('loaded')
-    expect(errors[0]).toMatchObject({ tier: 'keyv', operation: 'get', key: 'k' })
-    await server.restart()
-    await expect
-      .poll(() => store.get('k').then((read) => read?.value, String), { timeout: 10_000, interval: 100 })
-      .toBe('loaded')
-  })
-
   it('makes cache.clear reject when the backend refuses the clear, which @keyv/redis only emits', async () => {
     const { cache, errors, store } = failingCache()
     await cache.set('k', 'v')
@@ -345,4 +427,74 @@ describe('a failing backend', () => {
     // The store listened only for the length of its clear: the app's listener is the one left.
     expect(store.keyv.listeners('error')).toHaveLength(1)
   })
+})
+
+describe('a lost connection', () => {
+  /** A real server behind a proxy that can cut the connection while keeping its port. */
+  async function behindProxy() {
+    const server = await startRedisServer()
+    const proxy = await startTcpProxy(server.port)
+    cleanups.push(async () => {
+      await proxy.close()
+      await server.stop()
+    })
+    return proxy
+  }
+
+  const majors = [
+    [
+      'keyv 5',
+      (url: string) => new Keyv<unknown>(new KeyvRedis<unknown>(url), { namespace: freshNamespace() }),
+    ],
+    ['keyv 6', (url: string) => new Keyv6(new KeyvRedis6(url), { namespace: freshNamespace() })],
+  ] as const
+
+  it.each(majors)(
+    '%s: fails at once while the client knows it is disconnected, queues nothing, and is written again once Redis is back',
+    async (_, makeKeyv) => {
+      const proxy = await behindProxy()
+      const keyv = makeKeyv(proxy.url)
+      // node-redis reports each failed reconnect as an error; the app's listener hears them.
+      keyv.on('error', () => {})
+      const store = createKeyvStore('keyv', keyv)
+      const client = (keyv.store as { client: { isReady: boolean; isOpen: boolean; destroy(): void } }).client
+      // destroy, not keyv.disconnect(): a graceful QUIT would wait for a connection that may be cut.
+      cleanups.push(async () => client.destroy())
+      // A storeTimeout far above the bound below: an answer within it cannot come from the timeout.
+      const cache = new TieredCache({ stores: [store], storeTimeout: '10s', circuitBreaker: false })
+      const errors = recordErrors(cache)
+      await cache.set('before', 'v')
+
+      proxy.cut()
+      await expect.poll(() => client.isReady, { timeout: 5_000, interval: 20 }).toBe(false)
+      expect(client.isOpen).toBe(true)
+      const start = performance.now()
+      expect(await cache.swr({ queryKey: 'k', queryFn: async () => 'loaded' })).toBe('loaded')
+      await cache.set('during', 'reported as failed')
+      expect(performance.now() - start).toBeLessThan(2_000)
+      expect(errors.map((event) => [event.operation, event.key])).toEqual([
+        ['get', 'k'],
+        ['set', 'k'],
+        ['set', 'during'],
+      ])
+      expect(String(causeOf(errors[0]))).toMatch(/reconnecting/)
+
+      proxy.restore()
+      // Recovery is proven by a write made after Redis is back, never by a queued one replayed.
+      await expect
+        .poll(
+          async () => {
+            await cache.set('after', 'written after the outage')
+            return (await store.get('after').catch(() => undefined))?.value
+          },
+          { timeout: 15_000, interval: 200 },
+        )
+        .toBe('written after the outage')
+      // Nothing reported as failed took effect later.
+      expect(await store.get('during')).toBeUndefined()
+      expect(await store.get('k')).toBeUndefined()
+      expect((await store.get('before'))?.value).toBe('v')
+    },
+    40_000,
+  )
 })
