@@ -205,6 +205,7 @@ export function createRedisBus(client: RedisClient, config: RedisBusConfig = {})
     const current = openSubscriber(client, failedAttempts)
     if (current === undefined) {
       // A Cluster that knows no node yet: try again shortly.
+      failedAttempts++
       scheduleReconnect()
       return
     }

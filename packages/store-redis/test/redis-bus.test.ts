@@ -4,7 +4,7 @@
 
 import type { BusMessage, CacheBus } from '@tiered/core'
 import { sendRedisCommand, startRedisCluster, startRedisServer } from '@tiered/testing'
-import type { Cluster, Redis } from 'ioredis'
+import { Cluster, type Redis } from 'ioredis'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { createRedisBus } from '../src/index.js'
 import { Clients, type Recorder, recorder, uniqueName, waitFor } from './support/fleet-clients.js'
@@ -254,6 +254,21 @@ describe('createRedisBus on a Redis Cluster', () => {
     expect(sorted(at.messages)).toEqual(sorted(sent))
     expect(sorted(second.messages)).toEqual(sorted(sent))
     expect(at.errors).toEqual([])
+  })
+
+  it('subscribes through a Cluster client that has not connected yet', async () => {
+    const nodes = inject('redisClusterNodes')
+    const fresh = new Cluster(nodes, { lazyConnect: true })
+    fresh.on('error', () => {})
+    cleanups.push(() => fresh.disconnect())
+    const channel = uniqueName('bus-cluster-fresh')
+    const at = recorder()
+    const subscribing = bus(fresh, channel).subscribe(at)
+    await fresh.connect()
+    await subscribing
+    await bus(await clients.cluster(nodes), channel).publish(marker('fresh'))
+    await waitFor('the marker', received(at, marker('fresh')))
+    expect([at.gaps, at.errors]).toEqual([0, []])
   })
 
   it('calls gap() when its node drops the subscriber, and delivers what is published after', async () => {
