@@ -172,6 +172,31 @@ describe('on @keyv/redis', () => {
     await expect.poll(async () => (await store.get('corrupt'))?.value, { timeout: 5_000 }).toBe('fixed')
   })
 
+  it.each([
+    ['bytes that are not JSON', 'not json{'],
+    ['a record whose value has no timestamps', '{"value":{"value":1},"expires":null}'],
+  ])('keyv 6: treats %s as a miss reported as a CacheSerializationError', async (_, bytes) => {
+    const url = inject('redisUrl')
+    const namespace = freshNamespace()
+    const keyv = new Keyv6(new KeyvRedis6(url), { namespace })
+    cleanups.push(() => keyv.disconnect())
+    const store = createKeyvStore('keyv', keyv)
+    const raw = await rawClient(url)
+    // Where keyv 6 and @keyv/redis 6 keep the key: found rather than assumed.
+    await store.set('corrupt', entry('v'), 60_000)
+    const [stored] = await raw.keys(`${namespace}*corrupt`)
+    expect(stored).toBeDefined()
+    await raw.set(stored as string, bytes)
+    const failure = await store.get('corrupt').then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    expect(hasErrorCode(failure, 'TIERED_SERIALIZATION')).toBe(true)
+    await expect(store.getMany?.(['corrupt'])).rejects.toSatisfy((error) =>
+      hasErrorCode(error, 'TIERED_SERIALIZATION'),
+    )
+  })
+
   it('rejects a getMany with one corrupt key, so that the engine reads the keys one by one', async () => {
     const url = inject('redisUrl')
     const namespace = freshNamespace()
