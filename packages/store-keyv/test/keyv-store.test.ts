@@ -284,6 +284,50 @@ describe('on @keyv/redis', () => {
   })
 })
 
+describe('keyv 6 errors, which Keyv only emits', () => {
+  /** A keyv 6 storage backend whose reads of `app:*` keys fail, and whose other reads take a while. */
+  function slowBackendFailingAppKeys() {
+    const map = new Map<string, unknown>()
+    return {
+      async get(key: string) {
+        if (key.includes('app:')) throw new Error('the backend refused the app key')
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        return map.get(key)
+      },
+      async set(key: string, value: unknown) {
+        map.set(key, value)
+        return true
+      },
+      async delete(key: string) {
+        return map.delete(key)
+      },
+      async clear() {
+        map.clear()
+      },
+    }
+  }
+
+  it("makes the store's own call reject, and leaves the app's calls failing as keyv 6 fails them", async () => {
+    const keyv = new Keyv6({ store: slowBackendFailingAppKeys() })
+    const store = createKeyvStore('keyv', keyv)
+    // The store's failing read rejects with the backend's error, though Keyv only emitted it.
+    await expect(store.get('app:ours')).rejects.toThrow(/refused the app key/)
+    // While a store call is in flight the store listens on the Keyv; the app, with no listener of its own,
+    // still gets keyv 6's throw for its own failing call, and the store's call is not blamed for it.
+    const ours = store.get('slow')
+    await expect(keyv.get('app:theirs')).rejects.toThrow(/refused the app key/)
+    await expect(ours).resolves.toBeUndefined()
+    expect(keyv.listeners('error')).toHaveLength(0)
+    // With a listener of the app's, keyv 6 answers the app's call with undefined and the app hears the error.
+    const heard: unknown[] = []
+    keyv.on('error', (error: unknown) => heard.push(error))
+    const second = store.get('slow')
+    expect(await keyv.get('app:theirs')).toBeUndefined()
+    await expect(second).resolves.toBeUndefined()
+    expect(heard).toHaveLength(1)
+  })
+})
+
 describe('a value Keyv cannot encode', () => {
   /** A Keyv 5 on Redis and a Keyv 6 on Redis, each with a value its JSON serializer refuses. */
   const majors = [
