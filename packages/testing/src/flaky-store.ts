@@ -1,7 +1,7 @@
 // Wraps any CacheStore so a test can inject faults per operation: fail the next call or every
 // call, slow calls down, or hang them until heal(). Counts every call it sees.
 
-import type { CacheEntry, CacheStore, MaybePromise } from '../../core/src/types.js'
+import type { CacheEntry, CacheStore, MaybePromise } from '@tiered/core'
 
 export type StoreOp = 'get' | 'set' | 'delete' | 'getMany' | 'setMany' | 'deleteMany' | 'clear'
 

@@ -12,7 +12,7 @@ const READY_POLL_MS = 25
 const STOP_GRACE_MS = 3_000
 const MAX_LAUNCH_ATTEMPTS = 5
 
-export function redisServerBinary(): string {
+function redisServerBinary(): string {
   return process.env.REDIS_SERVER || 'redis-server'
 }
 
