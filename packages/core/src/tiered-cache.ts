@@ -64,7 +64,7 @@ export interface LoadCall<T> {
 }
 
 /** Reaches the engine's internals from swrMany. */
-export const INTERNALS: unique symbol = Symbol('tiered internals')
+const INTERNALS: unique symbol = Symbol('tiered internals')
 const SOFT_TIMEOUT: unique symbol = Symbol('soft timeout')
 const MISSING: unique symbol = Symbol('missing')
 const ignore = (): void => {}
