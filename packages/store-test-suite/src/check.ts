@@ -15,7 +15,7 @@ export class ConformanceError extends Error {
 }
 
 /** A failed check inside a case; the harness turns it into a ConformanceError naming the case's rule. */
-export class CheckFailure extends Error {
+class CheckFailure extends Error {
   override readonly name = 'CheckFailure'
 }
 

@@ -9,7 +9,7 @@ import { registerCase, SkipCase, skipCase, type TestRunner } from './runner.js'
 
 export type MakeStore = (namespace: string) => MaybePromise<CacheStore>
 
-export interface OpenedStore {
+interface OpenedStore {
   store: CacheStore
   namespace: string
 }
@@ -24,7 +24,7 @@ export interface CaseContext {
   readonly options: ConformanceOptions
 }
 
-export type OptionalMethod = 'getMany' | 'setMany' | 'deleteMany' | 'clear' | 'close'
+type OptionalMethod = 'getMany' | 'setMany' | 'deleteMany' | 'clear' | 'close'
 
 export interface Suite {
   ttl: TtlTimings

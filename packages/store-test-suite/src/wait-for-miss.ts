@@ -14,7 +14,7 @@ export function sleep(ms: number): Promise<void> {
  * Calls `read` every `pollMs` until `missed(result)` holds or `withinMs` have passed since `since`
  * (a `performance.now()` instant). Resolves with the ms from `since` to the miss, or undefined if none came.
  */
-export async function waitForMiss<T>(
+async function waitForMiss<T>(
   read: () => MaybePromise<T>,
   missed: (result: T) => boolean,
   since: number,
