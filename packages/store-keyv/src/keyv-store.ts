@@ -38,6 +38,8 @@ function reasonOf(error: unknown): string {
 
 export class KeyvStore implements CacheStore {
   readonly name: string
+  /** True when the Keyv's backend is private to this process (an in-memory Map): a fleet's bus keeps it true. */
+  readonly local: boolean
   /** The Keyv this tier writes to. The application owns it: the store never disconnects it. */
   readonly keyv: KeyvInstance
   /** Present when the Keyv's backend reads many keys in one call (Redis MGET); Keyv's fallback hides errors. */
@@ -46,8 +48,9 @@ export class KeyvStore implements CacheStore {
   /** Whether the Redis client under the Keyv has been ready once: before that a not-ready client is connecting. */
   #clientWasReady = false
 
-  constructor(name: string, keyv: KeyvInstance) {
+  constructor(name: string, keyv: KeyvInstance, options: KeyvStoreOptions = {}) {
     this.name = name
+    this.local = options.local === true
     this.keyv = keyv
     // keyv 5 and @keyv/redis turn a failing backend into a silent miss, a `false` or a no-op unless told to
     // throw; keyv 6 only emits, and #emitted catches what it emits during the store's calls.
@@ -200,12 +203,25 @@ export class KeyvStore implements CacheStore {
   }
 }
 
+export interface KeyvStoreOptions {
+  /**
+   * The backend is private to this process (Keyv's in-memory Map, a local file): with a fleet's bus, notices from
+   * other processes expire or drop its entries as they do a memory tier's. Default false: a shared backend.
+   */
+  local?: boolean
+}
+
 /** A tier on any Keyv instance (keyv 5.6+ or 6.1+); the ttl of every write is passed to Keyv. */
-export function createKeyvStore(name: string, keyv: KeyvInstance): KeyvStore {
+export function createKeyvStore(name: string, keyv: KeyvInstance, options: KeyvStoreOptions = {}): KeyvStore {
   if (typeof name !== 'string' || name.length === 0)
     throw new TypeError('a Keyv store needs a non-empty name')
   if (!isKeyvInstance(keyv)) {
     throw new TypeError('createKeyvStore needs a Keyv instance from keyv 5.6 or later (it uses getRaw)')
   }
-  return new KeyvStore(name, keyv)
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('createKeyvStore options must be an object')
+  if (options.local !== undefined && typeof options.local !== 'boolean') {
+    throw new TypeError(`options.local must be a boolean, got ${typeof options.local}`)
+  }
+  return new KeyvStore(name, keyv, options)
 }

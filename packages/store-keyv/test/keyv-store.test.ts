@@ -87,6 +87,12 @@ describe('createKeyvStore', () => {
     expect(() => createKeyvStore('keyv', {} as Keyv<unknown>)).toThrow(/Keyv instance from keyv 5.6/)
   })
 
+  it('is shared unless told it is local; local must be a boolean', () => {
+    expect(createKeyvStore('shared', new Keyv()).local).toBe(false)
+    expect(createKeyvStore('private', new Keyv(), { local: true }).local).toBe(true)
+    expect(() => createKeyvStore('bad', new Keyv(), { local: 'yes' as never })).toThrow(TypeError)
+  })
+
   it('offers getMany only when the backend reads many keys at once', () => {
     expect(createKeyvStore('memory', new Keyv()).getMany).toBeUndefined()
     expect(redisStore(inject('redisUrl')).store.getMany).toBeTypeOf('function')
