@@ -1,11 +1,19 @@
 // getMany, setMany and deleteMany: one MGET / pipeline / UNLINK on a single node, one per hash slot on a Cluster,
 // proved by watching the real servers with MONITOR.
 
-import { commandsUnder, watchCommands } from '@tiered/testing'
+import { commandsUnder } from '@tiered/testing'
 import calculateSlot from 'cluster-key-slot'
 import { describe, expect, inject, it } from 'vitest'
 import { createRedisStore } from '../src/index.js'
-import { entryOf, Redis, uniquePrefix, useCluster, useRedis, watchNode } from './support/redis.js'
+import {
+  entryOf,
+  Redis,
+  uniquePrefix,
+  useCluster,
+  useRedis,
+  watchCommands,
+  watchNode,
+} from './support/redis.js'
 
 describe('batch methods on a single node', () => {
   const redis = useRedis()

@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CacheEntry } from '@tiered/core'
-import { type CommandWatch, type RedisServerHandle, startRedisServer, watchCommands } from '@tiered/testing'
+import { type RedisServerHandle, startRedisServer } from '@tiered/testing'
 import type * as IORedis from 'ioredis'
 import { afterAll, beforeAll, inject, onTestFinished } from 'vitest'
+import { type CommandWatch, watchCommands } from './monitor.js'
 
 /** The ioredis major under test: vitest.config.ts runs every file once per major (5: `ioredis`, 6: `ioredis6`). */
 export const ioredisMajor: 5 | 6 = process.env.TIERED_IOREDIS_MAJOR === '6' ? 6 : 5
@@ -142,4 +143,4 @@ export async function waitFor<T>(
   return last
 }
 
-export { sleep }
+export { sleep, watchCommands }
