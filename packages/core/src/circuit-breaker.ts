@@ -1,61 +1,49 @@
-// Per-tier circuit breaker: after a run of failures the tier is skipped for a cool-down, then one call probes it.
+// Per-tier circuit breaker: after a run of failures the tier is skipped; the engine probes it in the background
+// (never through a caller's request) and closes the circuit when a probe succeeds.
 
 export interface CircuitBreakerOptions {
   /** Failures in a row that open the circuit. Default 5. */
   failureThreshold?: number
-  /** How long the tier is skipped before one call probes it. Default '1s'. */
+  /** How often a skipped tier is probed in the background. Default '100ms'. */
   cooldown?: number | string
 }
 
-export type CircuitState = 'closed' | 'open' | 'half-open'
+export type CircuitState = 'closed' | 'open'
 
 export class CircuitBreaker {
-  /** 0 while closed; otherwise the instant (cache clock) after which one probe may pass. */
-  openUntil = 0
+  /** True while the tier is skipped. */
+  open = false
+  /** Epoch ms of the next background probe while open, else 0. */
+  retryAt = 0
   #failures = 0
-  #probing = false
   readonly #threshold: number
-  readonly #cooldownMs: number
 
-  constructor(threshold: number, cooldownMs: number) {
+  constructor(threshold: number) {
     this.#threshold = threshold
-    this.#cooldownMs = cooldownMs
-  }
-
-  /** Whether an operation may go to the tier now. Past the cool-down exactly one probe passes. */
-  allow(now: number): boolean {
-    if (this.openUntil === 0) return true
-    if (this.#probing || now < this.openUntil) return false
-    this.#probing = true
-    return true
   }
 
   /** Records a success; true when it closed an open circuit. */
   success(): boolean {
     this.#failures = 0
-    if (this.openUntil === 0) return false
-    this.openUntil = 0
-    this.#probing = false
+    if (!this.open) return false
+    this.open = false
+    this.retryAt = 0
     return true
   }
 
-  /** Records a failure; true when it opened (or re-opened) the circuit. */
-  failure(now: number): boolean {
+  /** Records a failure; true when it opened the circuit. */
+  failure(): boolean {
     this.#failures++
-    if (this.#probing || (this.openUntil === 0 && this.#failures >= this.#threshold)) {
-      this.#probing = false
-      this.openUntil = now + this.#cooldownMs
-      return true
-    }
-    return false
+    if (this.open || this.#failures < this.#threshold) return false
+    this.open = true
+    return true
   }
 
   get failures(): number {
     return this.#failures
   }
 
-  state(now: number): CircuitState {
-    if (this.openUntil === 0) return 'closed'
-    return this.#probing || now >= this.openUntil ? 'half-open' : 'open'
+  get state(): CircuitState {
+    return this.open ? 'open' : 'closed'
   }
 }

@@ -12,6 +12,8 @@ export const ErrorCodes = {
   circuitOpen: 'TIERED_CIRCUIT_OPEN',
   serialization: 'TIERED_SERIALIZATION',
   closed: 'TIERED_CLOSED',
+  validation: 'TIERED_VALIDATION',
+  fleet: 'TIERED_FLEET',
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
@@ -111,5 +113,47 @@ export class CacheClosedError extends Error {
 
   constructor() {
     super('this TieredCache is closed; create a new one to go on caching')
+  }
+}
+
+/** A value read from a shared tier failed the call's `schema`: it counts as a miss and the load replaces it. */
+export class CacheValidationError extends Error {
+  override readonly name = 'CacheValidationError'
+  readonly code = ErrorCodes.validation
+  readonly key: string
+  readonly tier: string
+  readonly issues: readonly { readonly message: string }[]
+
+  constructor(key: string, tier: string, issues: readonly { readonly message: string }[]) {
+    super(
+      `the value under "${key}" in tier "${tier}" does not match the schema (${issues
+        .slice(0, 3)
+        .map((issue) => issue.message)
+        .join('; ')}); it is treated as a miss and reloaded`,
+    )
+    this.key = key
+    this.tier = tier
+    this.issues = issues
+  }
+}
+
+/** The fleet's bus or lock failed or was slower than `storeTimeout`; the cache went on without it. */
+export class CacheFleetError extends Error {
+  override readonly name = 'CacheFleetError'
+  readonly code = ErrorCodes.fleet
+  readonly part: 'bus' | 'lock'
+  readonly operation: string
+
+  constructor(part: 'bus' | 'lock', operation: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    super(
+      `the ${part} failed to ${operation}: ${reason}; ` +
+        (part === 'bus'
+          ? 'other processes may serve an old value from memory until the bus is back (failed notices are retried)'
+          : 'this process loaded on its own, so the source may see one load per process'),
+      { cause },
+    )
+    this.part = part
+    this.operation = operation
   }
 }

@@ -9,8 +9,13 @@ export interface CacheEvents {
   miss: { key: string }
   /** A queryFn call ended; `error` is set when it failed. */
   load: { key: string; durationMs: number; background: boolean; error?: unknown }
-  /** Something failed inside the cache: a tier operation (`tier` set) or a background or fallen-back load. */
-  error: { error: unknown; operation: StoreOperation | 'load' | 'listener'; tier?: string; key?: string }
+  /** Something failed inside the cache: a tier operation (`tier` set), the bus or lock, or a background or fallen-back load. */
+  error: {
+    error: unknown
+    operation: StoreOperation | 'load' | 'listener' | 'bus' | 'lock'
+    tier?: string
+    key?: string
+  }
   /** A tier's reads (or writes) failed too often in a row and are skipped until `retryAt`, when one call probes. */
   'circuit-open': { tier: string; operations: 'reads' | 'writes'; failures: number; retryAt: number }
   /** A probe of a skipped tier succeeded; its reads (or writes) are used again. */

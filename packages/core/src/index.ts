@@ -15,9 +15,11 @@ export { parseDuration } from './duration.js'
 export { cacheEntryProblem, isCacheEntry } from './entry-shape.js'
 export {
   CacheClosedError,
+  CacheFleetError,
   CacheSerializationError,
   CacheStoreError,
   CacheTimeoutError,
+  CacheValidationError,
   CircuitOpenError,
   type ErrorCode,
   ErrorCodes,
@@ -26,12 +28,14 @@ export {
   StoreTimeoutError,
 } from './errors.js'
 export type { CacheEventName, CacheEvents, CacheListener } from './events.js'
+export { CacheNamespace } from './namespace.js'
+export type { TieredCacheOptions } from './options.js'
 export { toKey } from './query-key.js'
 export { type Flight, Singleflight } from './singleflight.js'
 export type { StandardSchemaV1 } from './standard-schema.js'
 export { type StandaloneSwrOptions, swr } from './swr.js'
-export type { TierStats } from './tier.js'
-export { type CacheStats, TieredCache, type TieredCacheOptions } from './tiered-cache.js'
+export { PROBE_KEY, type TierStats } from './tier.js'
+export { type CacheStats, TieredCache } from './tiered-cache.js'
 export type {
   BusHandlers,
   BusMessage,

@@ -1,20 +1,23 @@
 // What queryFn receives. Its AbortSignal is made only when queryFn reads it: most loaders never do, and an
 // AbortController per load was a tenth of the CPU of a miss.
 
-import type { LoadOptions, QueryFunctionContext, QueryKey } from './types.js'
+import { checkChosen } from './entry-policy.js'
+import type { LoadOptions, ManyQueryFunctionContext, QueryFunctionContext, QueryKey } from './types.js'
 
-export class LoadContext implements QueryFunctionContext {
-  readonly queryKey: QueryKey
-  readonly key: string
-  /** What queryFn chose with setOptions, read once the value is back. */
+/** The signal and setOptions, shared by the context of one key and of many. */
+export class AbortableLoad {
+  /** What the loader chose with setOptions, read once the value is back. */
   chosen: LoadOptions | undefined = undefined
+  /** Called once when the load is aborted (timeout, close), so that its caller stops waiting at once. */
+  onAbort: ((reason: unknown) => void) | undefined = undefined
+  /** Names the load in a CacheTimeoutError. */
+  readonly label: string
   #controller: AbortController | undefined = undefined
   #aborted = false
   #reason: unknown = undefined
 
-  constructor(queryKey: QueryKey, key: string) {
-    this.queryKey = queryKey
-    this.key = key
+  constructor(label: string) {
+    this.label = label
   }
 
   get signal(): AbortSignal {
@@ -28,18 +31,38 @@ export class LoadContext implements QueryFunctionContext {
   readonly setOptions = (options: LoadOptions): void => {
     if (options === null || typeof options !== 'object')
       throw new TypeError('setOptions takes an options object')
+    checkChosen(options)
     this.chosen = this.chosen === undefined ? { ...options } : { ...this.chosen, ...options }
   }
 
-  /** Aborts the signal, now if queryFn holds it, or as soon as it asks for it. */
+  /** Aborts the signal, now if the loader holds it, or as soon as it asks for it. */
   abort(reason: unknown): void {
     if (this.#aborted) return
     this.#aborted = true
     this.#reason = reason
     this.#controller?.abort(reason)
+    this.onAbort?.(reason)
   }
+}
 
-  get aborted(): boolean {
-    return this.#aborted
+export class LoadContext extends AbortableLoad implements QueryFunctionContext {
+  readonly queryKey: QueryKey
+  readonly key: string
+
+  constructor(queryKey: QueryKey, key: string) {
+    super(key)
+    this.queryKey = queryKey
+    this.key = key
+  }
+}
+
+export class ManyLoadContext extends AbortableLoad implements ManyQueryFunctionContext {
+  readonly queryKeys: readonly QueryKey[]
+  readonly keys: readonly string[]
+
+  constructor(queryKeys: readonly QueryKey[], keys: readonly string[]) {
+    super(keys.length === 1 ? (keys[0] as string) : `${keys[0]} and ${keys.length - 1} more`)
+    this.queryKeys = queryKeys
+    this.keys = keys
   }
 }

@@ -24,6 +24,11 @@ export class Singleflight<T> {
     return flight.promise
   }
 
+  /** The running call for `key`, if any. */
+  flight(key: string): Flight | undefined {
+    return this.#running.get(key)
+  }
+
   /** True while a call for `key` is running. */
   has(key: string): boolean {
     return this.#running.has(key)

@@ -1,17 +1,20 @@
-// One tier as the engine sees it: the store's calls with a timeout, a circuit breaker and batched reads.
+// One tier as the engine sees it: every store call goes through one wrapper (a sync throw, a rejection and a
+// timeout all become a reported failure), calls of one key reach the store in the order they were made, reads and
+// writes that arrive while one is out are batched, and an open circuit is probed in the background.
 // Nothing here throws or rejects on a store failure: reads become misses, failures are reported.
 
-import type { CircuitBreaker, CircuitState } from './circuit-breaker.js'
+import { CircuitBreaker } from './circuit-breaker.js'
 import { Deadlines } from './deadlines.js'
 import {
-  CacheSerializationError,
   CacheStoreError,
   CircuitOpenError,
+  ErrorCodes,
+  hasErrorCode,
   type StoreOperation,
   StoreTimeoutError,
 } from './errors.js'
 import { type Resolve, TickBatch } from './tick-batch.js'
-import type { CacheEntry, CacheStore, MaybePromise } from './types.js'
+import type { CacheEntry, CacheStore, MaybePromise, StoreWrite } from './types.js'
 
 /** What a tier tells the cache it belongs to. */
 export interface TierHost {
@@ -25,7 +28,7 @@ export interface TierHost {
 export type CircuitKind = 'reads' | 'writes'
 
 export interface CircuitStats {
-  circuit: CircuitState
+  circuit: 'closed' | 'open'
   /** Failures in a row. */
   failures: number
 }
@@ -36,104 +39,96 @@ export interface TierStats {
   writes: CircuitStats
 }
 
-interface WriteItem {
-  key: string
-  entry: CacheEntry
-  ttlMs: number
+export interface CircuitSettings {
+  threshold: number
+  probeMs: number
 }
 
-const missing = (): undefined => undefined
-const ONE_BY_ONE: unique symbol = Symbol('one by one')
+/** The key a background probe reads and writes (under the store's own prefix). */
+export const PROBE_KEY = '__tiered:probe'
+
+type Outcome<T> = T | CacheStoreError
+type Pending = Promise<unknown>
 
 export class Tier {
   readonly store: CacheStore
   readonly name: string
+  /** Private to this process (memory): the bus keeps it true. */
+  readonly local: boolean
   /** Learned from the first read: true when the store answers synchronously (memory), false for a promise. */
   sync: boolean | undefined = undefined
+  /**
+   * True after a failure until the tier is healthy again: a load does not wait for writes to a failing tier, so a
+   * hung tier costs a load at most one timeout (its read), not two.
+   */
+  failing = false
   readonly #host: TierHost
   readonly #timeoutMs: number
   readonly #deadlines: Deadlines | undefined
+  readonly #probeMs: number
+  readonly #readCircuit: CircuitBreaker | undefined
+  readonly #writeCircuit: CircuitBreaker | undefined
+  readonly #probes: { reads?: NodeJS.Timeout; writes?: NodeJS.Timeout } = {}
+  #closed = false
   /** Reads and writes sent to the store and not settled: while none is out, a lone call goes straight out. */
   #readsOut = 0
   #writesOut = 0
-  readonly #readCircuit: CircuitBreaker | undefined
-  readonly #writeCircuit: CircuitBreaker | undefined
-  /**
-   * True after a failure until the tier is healthy again (the last call succeeded and no circuit counts
-   * failures): a load does not wait for writes to a failing tier.
-   */
-  failing = false
+  /** Per key, the last mutation of an asynchronous store not yet settled: the next call of that key waits for it. */
+  readonly #pending = new Map<string, Pending>()
+  /** A clear in progress: every call waits for it. */
+  #barrier: Pending | undefined = undefined
   readonly #reads = new TickBatch<string, CacheEntry | undefined>((keys, resolvers) =>
     this.#flushReads(keys, resolvers),
   )
-  readonly #writes = new TickBatch<WriteItem, unknown>((items, resolvers) =>
+  readonly #writes = new TickBatch<StoreWrite, CacheStoreError | undefined>((items, resolvers) =>
     this.#flushWrites(items, resolvers),
   )
 
-  constructor(
-    store: CacheStore,
-    host: TierHost,
-    timeoutMs: number,
-    makeCircuit: (() => CircuitBreaker) | undefined,
-  ) {
+  constructor(store: CacheStore, host: TierHost, timeoutMs: number, circuit: CircuitSettings | undefined) {
     this.store = store
     this.name = store.name
+    this.local = store.local === true
     this.#host = host
     this.#timeoutMs = timeoutMs
     this.#deadlines = timeoutMs > 0 ? new Deadlines(timeoutMs) : undefined
-    this.#readCircuit = makeCircuit?.()
-    this.#writeCircuit = makeCircuit?.()
+    this.#probeMs = circuit?.probeMs ?? 0
+    if (circuit !== undefined) {
+      this.#readCircuit = new CircuitBreaker(circuit.threshold)
+      this.#writeCircuit = new CircuitBreaker(circuit.threshold)
+    }
   }
 
   /** The entry under `key`, or undefined on a miss, a failure, a timeout or an open circuit. Never rejects. */
-  read(key: string): CacheEntry | undefined | Promise<CacheEntry | undefined> {
-    if (!this.#allow(this.#readCircuit)) return undefined
-    // Reads that arrive in the same tick for an asynchronous store go out as one getMany.
-    // While a read is out, reads that arrive go out together as one getMany once the tick ends; a lone read
-    // goes straight out, so that one caller never waits for a batch.
-    if (this.#readsOut > 0 && this.sync === false && this.store.getMany !== undefined)
-      return this.#reads.add(key)
-    let result: CacheEntry | undefined | Promise<CacheEntry | undefined>
-    try {
-      result = this.store.get(key)
-    } catch (error) {
-      this.#fail('get', key, error)
-      return undefined
-    }
-    if (result instanceof Promise) {
-      this.sync = false
-      return this.#settle(result, 'get', key, missing)
-    }
-    if (this.sync === undefined) this.sync = true
-    if (this.failing) this.#succeed('get')
-    return result
+  read(key: string): MaybePromise<CacheEntry | undefined> {
+    if (this.#readCircuit?.open === true) return undefined
+    const before = this.#before(key)
+    if (before !== undefined) return before.then(() => this.#sendRead(key))
+    return this.#sendRead(key)
   }
 
-  /** Writes the entry; resolves once the store settled. Failures are reported, never thrown. */
-  write(key: string, entry: CacheEntry, ttlMs: number): undefined | Promise<unknown> {
-    if (!this.#allow(this.#writeCircuit)) return undefined
-    // Likewise writes: one setMany for those that arrive while a write is out.
-    if (this.#writesOut > 0 && this.sync === false && this.store.setMany !== undefined)
-      return this.#writes.add({ key, entry, ttlMs })
-    let result: void | Promise<void>
-    try {
-      result = this.store.set(key, entry, ttlMs)
-    } catch (error) {
-      this.#fail('set', key, error)
-      return undefined
-    }
-    if (result instanceof Promise) return this.#settle(result, 'set', key, missing)
-    if (this.failing) this.#succeed('set')
-    return undefined
+  /**
+   * Writes the entry; settles once the store did, giving the failure (already reported) or undefined. A tier whose
+   * write circuit is open is skipped, which counts as a failure only when `strict` (an invalidation must land).
+   */
+  write(
+    key: string,
+    entry: CacheEntry,
+    ttlMs: number,
+    strict = false,
+  ): MaybePromise<CacheStoreError | undefined> {
+    if (this.#writeCircuit?.open === true) return strict ? this.#skippedInvalidation('set', key) : undefined
+    return this.#ordered(key, () => this.#sendWrite({ key, entry, ttlMs }))
   }
 
   /** Deletes the key; gives back the failure (already reported) so that the caller can reject with it. */
-  remove(key: string): CacheStoreError | undefined | Promise<CacheStoreError | undefined> {
-    return this.#mutate('delete', key, () => this.store.delete(key))
+  remove(key: string): MaybePromise<CacheStoreError | undefined> {
+    const skipped = this.#skippedInvalidation('delete', key)
+    if (skipped !== undefined) return skipped
+    return this.#ordered(key, () => failureOf(this.#call('delete', key, () => this.store.delete(key))))
   }
 
-  /** Empties the store; a store without `clear` is a failure, since a partial clear leaves data behind. */
-  clear(): CacheStoreError | undefined | Promise<CacheStoreError | undefined> {
+  /** Empties the store once every call already made has settled; a store without `clear` is a failure. */
+  clear(): MaybePromise<CacheStoreError | undefined> {
     const clear = this.store.clear
     if (clear === undefined) {
       return new CacheStoreError(
@@ -143,217 +138,302 @@ export class Tier {
         new TypeError('the store does not implement clear()'),
       )
     }
-    return this.#mutate('clear', undefined, () => clear.call(this.store))
+    const skipped = this.#skippedInvalidation('clear', undefined)
+    if (skipped !== undefined) return skipped
+    const send = () => failureOf(this.#call('clear', undefined, () => clear.call(this.store)))
+    const waitFor = [...this.#pending.values()]
+    if (this.#barrier !== undefined) waitFor.push(this.#barrier)
+    this.#pending.clear()
+    const run = waitFor.length === 0 ? send() : Promise.all(waitFor).then(send)
+    if (!(run instanceof Promise)) return run
+    this.#barrier = run
+    run.then(() => {
+      if (this.#barrier === run) this.#barrier = undefined
+    })
+    return run
   }
 
   close(): undefined | Promise<unknown> {
+    this.#closed = true
+    clearTimeout(this.#probes.reads)
+    clearTimeout(this.#probes.writes)
     const close = this.store.close
     if (close === undefined) return undefined
-    let result: void | Promise<void>
-    try {
-      result = close.call(this.store)
-    } catch (error) {
-      this.#host.report(new CacheStoreError(this.name, 'close', undefined, error))
-      return undefined
-    }
-    return result instanceof Promise ? this.#settle(result, 'close', undefined, missing) : undefined
+    const closed = this.#call('close', undefined, () => close.call(this.store))
+    return closed instanceof Promise ? closed : undefined
   }
 
   stats(): TierStats {
-    const now = this.#host.now()
     const of = (circuit: CircuitBreaker | undefined): CircuitStats => ({
-      circuit: circuit === undefined ? 'closed' : circuit.state(now),
+      circuit: circuit === undefined ? 'closed' : circuit.state,
       failures: circuit === undefined ? 0 : circuit.failures,
     })
     return { name: this.name, reads: of(this.#readCircuit), writes: of(this.#writeCircuit) }
   }
 
-  #mutate(
+  /** What a call of `key` must wait for: an unsettled mutation of that key, or a clear. */
+  #before(key: string): Pending | undefined {
+    if (this.#pending.size === 0) return this.#barrier
+    return this.#pending.get(key) ?? this.#barrier
+  }
+
+  /** Sends a mutation once the previous call of its key settled, and makes the next one wait for it. */
+  #ordered<R>(key: string, send: () => MaybePromise<R>): MaybePromise<R> {
+    const before = this.#before(key)
+    const run = before === undefined ? send() : before.then(send)
+    if (!(run instanceof Promise)) return run
+    this.#pending.set(key, run)
+    run.then(() => {
+      if (this.#pending.get(key) === run) this.#pending.delete(key)
+    })
+    return run
+  }
+
+  #sendRead(key: string): MaybePromise<CacheEntry | undefined> {
+    // While a read is out, reads that arrive go out together as one getMany once the tick ends; a lone read goes
+    // straight out, so that one caller never waits for a batch.
+    if (this.#readsOut > 0 && this.sync === false && this.store.getMany !== undefined)
+      return this.#reads.add(key)
+    const result = this.#call('get', key, () => this.store.get(key))
+    if (result instanceof Promise) {
+      this.sync = false
+      return result.then(entryOf)
+    }
+    if (this.sync === undefined) this.sync = true
+    return entryOf(result)
+  }
+
+  #sendWrite(item: StoreWrite): MaybePromise<CacheStoreError | undefined> {
+    if (this.#writesOut > 0 && this.sync === false && this.store.setMany !== undefined)
+      return this.#writes.add(item)
+    return failureOf(this.#call('set', item.key, () => this.store.set(item.key, item.entry, item.ttlMs)))
+  }
+
+  #skippedInvalidation(operation: StoreOperation, key: string | undefined): CacheStoreError | undefined {
+    const circuit = this.#writeCircuit
+    if (circuit === undefined || !circuit.open) return undefined
+    // A skipped invalidation is still a failed one: the caller must hear of it.
+    return new CacheStoreError(this.name, operation, key, new CircuitOpenError(this.name, circuit.retryAt))
+  }
+
+  /**
+   * The one wrapper around a store call: a sync throw, a rejection and a timeout become a failure that is reported
+   * and counted against the circuit (unless it is the value's fault); a sync answer stays sync.
+   */
+  #call<T>(
     operation: StoreOperation,
     key: string | undefined,
-    run: () => void | Promise<void>,
-  ): CacheStoreError | undefined | Promise<CacheStoreError | undefined> {
-    const circuit = this.#writeCircuit
-    if (!this.#allow(circuit)) {
-      // A skipped invalidation is still a failed one: the caller must hear of it.
-      return new CacheStoreError(
-        this.name,
-        operation,
-        key,
-        new CircuitOpenError(this.name, (circuit as CircuitBreaker).openUntil),
-      )
-    }
-    let result: void | Promise<void>
+    run: () => MaybePromise<T>,
+  ): MaybePromise<Outcome<T>> {
+    let result: MaybePromise<T>
     try {
       result = run()
     } catch (error) {
       return this.#fail(operation, key, error)
     }
-    if (result instanceof Promise) {
-      return this.#settle(result.then(missing), operation, key, (error: CacheStoreError) => error)
-    }
+    if (result instanceof Promise) return this.#settle(result, operation, key)
     if (this.failing) this.#succeed(operation)
-    return undefined
+    return result
   }
 
-  #allow(circuit: CircuitBreaker | undefined): boolean {
-    return circuit === undefined || circuit.openUntil === 0 || circuit.allow(this.#host.now())
-  }
-
-  #circuitFor(operation: StoreOperation): CircuitBreaker | undefined {
-    if (operation === 'get') return this.#readCircuit
-    return operation === 'close' ? undefined : this.#writeCircuit
-  }
-
-  #flushReads(keys: string[], resolvers: Resolve<CacheEntry | undefined>[]): void {
-    if (keys.length === 1) {
-      this.#readOne(keys[0] as string).then(resolvers[0])
-      return
-    }
-    let many: MaybePromise<(CacheEntry | undefined)[]>
-    try {
-      many = (this.store.getMany as NonNullable<CacheStore['getMany']>).call(this.store, keys)
-    } catch (error) {
-      many = Promise.reject(error)
-    }
-    // Bytes that do not deserialise under one key must not cost the other keys of the batch: read each alone,
-    // so that only the bad key is a miss (and reported).
-    const batch = Promise.resolve(many).catch((error: unknown) =>
-      error instanceof CacheSerializationError ? ONE_BY_ONE : Promise.reject(error),
-    )
-    this.#settle(batch, 'get', undefined, missing).then((entries) => {
-      if (entries === ONE_BY_ONE) {
-        for (let i = 0; i < keys.length; i++) this.#readOne(keys[i] as string).then(resolvers[i])
-        return
-      }
-      for (let i = 0; i < resolvers.length; i++)
-        (resolvers[i] as Resolve<CacheEntry | undefined>)(entries?.[i])
-    })
-  }
-
-  #flushWrites(items: WriteItem[], resolvers: Resolve<unknown>[]): void {
-    if (items.length === 1) {
-      const only = items[0] as WriteItem
-      ;(resolvers[0] as Resolve<unknown>)(this.#writeOne(only))
-      return
-    }
-    let written: MaybePromise<void>
-    try {
-      written = (this.store.setMany as NonNullable<CacheStore['setMany']>).call(this.store, items)
-    } catch (error) {
-      written = Promise.reject(error)
-    }
-    // A value that does not serialise must be reported under its own key: write each item alone, so the
-    // store names the bad one and the others land.
-    const batch = Promise.resolve(written).catch((error: unknown) =>
-      error instanceof CacheSerializationError ? ONE_BY_ONE : Promise.reject(error),
-    )
-    const settled = this.#settle(batch, 'set', undefined, missing)
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i] as WriteItem
-      ;(resolvers[i] as Resolve<unknown>)(
-        settled.then((outcome) => (outcome === ONE_BY_ONE ? this.#writeOne(item) : undefined)),
-      )
-    }
-  }
-
-  #writeOne(item: WriteItem): Promise<unknown> {
-    let one: MaybePromise<void>
-    try {
-      one = this.store.set(item.key, item.entry, item.ttlMs)
-    } catch (error) {
-      one = Promise.reject(error)
-    }
-    return this.#settle(Promise.resolve(one), 'set', item.key, missing)
-  }
-
-  #readOne(key: string): Promise<CacheEntry | undefined> {
-    let one: MaybePromise<CacheEntry | undefined>
-    try {
-      one = this.store.get(key)
-    } catch (error) {
-      this.#fail('get', key, error)
-      return Promise.resolve(undefined)
-    }
-    return one instanceof Promise ? this.#settle(one, 'get', key, missing) : Promise.resolve(one)
-  }
-
-  /** Waits for the store within the tier's timeout; a failure or timeout gives `onFailure(error)` instead. */
-  #settle<T, F>(
-    work: Promise<T>,
-    operation: StoreOperation,
-    key: string | undefined,
-    onFailure: (error: CacheStoreError) => F,
-  ): Promise<T | F> {
-    const counted = operation === 'get' ? 'reads' : operation === 'set' ? 'writes' : undefined
-    if (counted === 'reads') this.#readsOut++
-    else if (counted === 'writes') this.#writesOut++
-    const settled = () => {
-      if (counted === 'reads') this.#readsOut--
-      else if (counted === 'writes') this.#writesOut--
-    }
-    return new Promise<T | F>((resolve) => {
+  /** Waits for the store within the tier's timeout. */
+  #settle<T>(work: Promise<T>, operation: StoreOperation, key: string | undefined): Promise<Outcome<T>> {
+    const counted = operation === 'get' ? 1 : operation === 'set' ? 2 : 0
+    if (counted === 1) this.#readsOut++
+    else if (counted === 2) this.#writesOut++
+    return new Promise<Outcome<T>>((resolve) => {
       let done = false
-      const deadline = this.#deadlines?.start(() => {
-        if (done) return
+      const finish = (): boolean => {
+        if (done) return false
         done = true
-        settled()
-        const timeout = new StoreTimeoutError(this.name, operation, this.#timeoutMs)
-        resolve(onFailure(this.#fail(operation, key, timeout)))
+        if (counted === 1) this.#readsOut--
+        else if (counted === 2) this.#writesOut--
+        return true
+      }
+      const deadline = this.#deadlines?.start(() => {
+        if (finish())
+          resolve(this.#fail(operation, key, new StoreTimeoutError(this.name, operation, this.#timeoutMs)))
       })
       work.then(
         (value) => {
-          if (done) return
-          done = true
-          settled()
+          if (!finish()) return
           deadline?.finish()
           if (this.failing) this.#succeed(operation)
           resolve(value)
         },
         (error: unknown) => {
-          if (done) return
-          done = true
-          settled()
+          if (!finish()) return
           deadline?.finish()
-          resolve(onFailure(this.#fail(operation, key, error)))
+          resolve(this.#fail(operation, key, error))
         },
       )
     })
   }
 
+  #flushReads(keys: string[], resolvers: Resolve<CacheEntry | undefined>[]): void {
+    if (keys.length === 1) {
+      const one = this.#call('get', keys[0], () => this.store.get(keys[0] as string))
+      ;(resolvers[0] as Resolve<CacheEntry | undefined>)(
+        one instanceof Promise ? (one.then(entryOf) as never) : entryOf(one),
+      )
+      return
+    }
+    const getMany = this.store.getMany as NonNullable<CacheStore['getMany']>
+    const many = this.#call(
+      'get',
+      undefined,
+      (): MaybePromise<(CacheEntry | undefined)[] | typeof ONE_BY_ONE> => {
+        try {
+          const answer = getMany.call(this.store, keys)
+          return answer instanceof Promise ? answer.catch(oneByOneOnBadBytes) : answer
+        } catch (error) {
+          return oneByOneOnBadBytes(error)
+        }
+      },
+    )
+    Promise.resolve(many).then((entries) => {
+      if (entries === ONE_BY_ONE) {
+        // Bytes that do not decode under one key must not cost the other keys of the batch: read each alone, so
+        // that only the bad key is a miss (and reported).
+        for (let i = 0; i < keys.length; i++) {
+          const one = this.#call('get', keys[i], () => this.store.get(keys[i] as string))
+          Promise.resolve(one).then((entry) =>
+            (resolvers[i] as Resolve<CacheEntry | undefined>)(entryOf(entry)),
+          )
+        }
+        return
+      }
+      const list = entries instanceof CacheStoreError ? undefined : entries
+      for (let i = 0; i < resolvers.length; i++) (resolvers[i] as Resolve<CacheEntry | undefined>)(list?.[i])
+    })
+  }
+
+  #flushWrites(items: StoreWrite[], resolvers: Resolve<CacheStoreError | undefined>[]): void {
+    const setMany = this.store.setMany as NonNullable<CacheStore['setMany']>
+    const written =
+      items.length === 1
+        ? this.#call('set', items[0]?.key, () => {
+            const only = items[0] as StoreWrite
+            return this.store.set(only.key, only.entry, only.ttlMs)
+          })
+        : this.#call('set', undefined, () => setMany.call(this.store, items))
+    // A value that cannot be encoded is left out by the store, which names it; the rest were written once.
+    Promise.resolve(failureOf(written)).then((failure) => {
+      for (const resolve of resolvers) resolve(failure)
+    })
+  }
+
+  #fail(operation: StoreOperation, key: string | undefined, cause: unknown): CacheStoreError {
+    // Bytes that do not (de)serialise are the value's fault, not the tier's: the store answered, so its health
+    // and its circuits are not touched. A batch names every key it left out.
+    if (hasErrorCode(cause, ErrorCodes.serialization)) {
+      const keys = (cause as { keys?: readonly string[] }).keys
+      if (key === undefined && keys !== undefined && keys.length > 0) {
+        for (const left of keys) this.#host.report(new CacheStoreError(this.name, operation, left, cause))
+      } else {
+        this.#host.report(new CacheStoreError(this.name, operation, key, cause))
+      }
+      if (this.failing) this.#succeed(operation)
+      return SERIALIZATION
+    }
+    const error = new CacheStoreError(this.name, operation, key, cause)
+    this.#host.report(error)
+    if (operation === 'close') return error
+    this.failing = true
+    const kind: CircuitKind = operation === 'get' ? 'reads' : 'writes'
+    const circuit = kind === 'reads' ? this.#readCircuit : this.#writeCircuit
+    if (circuit?.failure() === true) {
+      circuit.retryAt = Date.now() + this.#probeMs
+      this.#host.circuitOpened(this.name, kind, circuit.failures, circuit.retryAt)
+      this.#probeLater(kind, circuit)
+    }
+    return error
+  }
+
   #succeed(operation: StoreOperation): void {
-    const circuit = this.#circuitFor(operation)
-    if (circuit?.success() === true) this.#host.circuitClosed(this.name, kindOf(operation))
+    if (operation === 'close') return
+    const kind: CircuitKind = operation === 'get' ? 'reads' : 'writes'
+    const circuit = kind === 'reads' ? this.#readCircuit : this.#writeCircuit
+    if (circuit?.success() === true && !this.#closed) this.#host.circuitClosed(this.name, kind)
     const reads = this.#readCircuit
     const writes = this.#writeCircuit
     this.failing =
       reads !== undefined &&
       writes !== undefined &&
-      (reads.failures !== 0 || reads.openUntil !== 0 || writes.failures !== 0 || writes.openUntil !== 0)
+      (reads.failures !== 0 || reads.open || writes.failures !== 0 || writes.open)
   }
 
-  #fail(operation: StoreOperation, key: string | undefined, cause: unknown): CacheStoreError {
-    const error =
-      cause instanceof CacheStoreError ? cause : new CacheStoreError(this.name, operation, key, cause)
-    this.#host.report(error)
-    // Bytes that do not (de)serialise are the value's fault, not the tier's: the store answered, so its health
-    // and its circuits are not touched.
-    if (cause instanceof CacheSerializationError) {
-      if (this.failing) this.#succeed(operation)
-      return error
-    }
-    this.failing = true
-    const circuit = this.#circuitFor(operation)
-    if (circuit !== undefined) {
-      const now = this.#host.now()
-      if (circuit.failure(now)) {
-        this.#host.circuitOpened(this.name, kindOf(operation), circuit.failures, circuit.openUntil)
+  /** Probes an open circuit in the background, never through a caller, until the store answers. */
+  #probeLater(kind: CircuitKind, circuit: CircuitBreaker): void {
+    if (this.#closed) return
+    const timer = setTimeout(() => {
+      this.#probe(kind).then((healthy) => {
+        if (this.#closed || !circuit.open) return
+        if (healthy) {
+          this.#succeed(kind === 'reads' ? 'get' : 'set')
+        } else {
+          circuit.retryAt = Date.now() + this.#probeMs
+          this.#probeLater(kind, circuit)
+        }
+      })
+    }, this.#probeMs)
+    timer.unref()
+    this.#probes[kind] = timer
+  }
+
+  /** One probe: a read, or a write of a short-lived entry, under PROBE_KEY. Failures are not reported again. */
+  #probe(kind: CircuitKind): Promise<boolean> {
+    let work: MaybePromise<unknown>
+    try {
+      if (kind === 'reads') {
+        work = this.store.get(PROBE_KEY)
+      } else {
+        const now = this.#host.now()
+        const entry = {
+          value: null,
+          createdAt: now,
+          freshUntil: now,
+          expiresAt: now + 1_000,
+          graceUntil: now + 1_000,
+        }
+        work = this.store.set(PROBE_KEY, entry, 1_000)
       }
+    } catch {
+      return Promise.resolve(false)
     }
-    return error
+    if (!(work instanceof Promise)) return Promise.resolve(true)
+    return new Promise<boolean>((resolve) => {
+      const timer =
+        this.#timeoutMs > 0 ? setTimeout(() => resolve(false), this.#timeoutMs).unref() : undefined
+      work.then(
+        () => {
+          clearTimeout(timer)
+          resolve(true)
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          resolve(hasErrorCode(error, ErrorCodes.serialization))
+        },
+      )
+    })
   }
 }
 
-function kindOf(operation: StoreOperation): CircuitKind {
-  return operation === 'get' ? 'reads' : 'writes'
+/** A failure whose cause was the value, not the tier (already reported). */
+const SERIALIZATION = new CacheStoreError('', 'get', undefined, 'serialization')
+const ONE_BY_ONE: unique symbol = Symbol('one by one')
+
+function oneByOneOnBadBytes(error: unknown): typeof ONE_BY_ONE {
+  if (hasErrorCode(error, ErrorCodes.serialization)) return ONE_BY_ONE
+  throw error
+}
+
+function entryOf(outcome: Outcome<CacheEntry | undefined>): CacheEntry | undefined {
+  return outcome instanceof CacheStoreError ? undefined : outcome
+}
+
+function failureOf(outcome: MaybePromise<Outcome<void>>): MaybePromise<CacheStoreError | undefined> {
+  if (outcome instanceof Promise) return outcome.then(failureOf) as Promise<CacheStoreError | undefined>
+  if (outcome instanceof CacheStoreError) return outcome === SERIALIZATION ? undefined : outcome
+  return undefined
 }

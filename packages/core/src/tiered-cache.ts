@@ -1,43 +1,41 @@
-// TieredCache: tiers stacked fastest first, read through with backfill, written to all, and swr on top.
+// TieredCache: the public API. Tiers stacked fastest first, read through with backfill (read-path), written to all
+// in call order (tier, write-path), swr on top with one load per key in the process (Singleflight) and, with a
+// lock, one per fleet (lease); a bus keeps every local tier true (bus-link); tags invalidate in O(1) (tag-stamps).
 
-import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js'
+import { BusLink } from './bus-link.js'
 import { toMs } from './duration.js'
 import {
-  copyPolicy,
   type EntryPolicy,
+  expiredCopy,
   makeEntry,
+  Policies,
   type PolicyDefaults,
-  policyDefaults,
-  resolvePolicy,
+  withChosen,
 } from './entry-policy.js'
-import { CacheClosedError, CacheStoreError, CacheTimeoutError } from './errors.js'
+import {
+  CacheClosedError,
+  type CacheFleetError,
+  CacheStoreError,
+  CacheTimeoutError,
+  hasErrorCode,
+} from './errors.js'
 import { CacheEmitter, type CacheEventName, type CacheEvents, type CacheListener } from './events.js'
-import { LoadContext } from './load-context.js'
+import { Lease, NO_LOCK } from './lease.js'
+import { type AbortableLoad, LoadContext } from './load-context.js'
+import { runQuery } from './load-runner.js'
+import { CacheNamespace, ORIGINAL_KEY, type Scoped } from './namespace.js'
+import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.js'
 import { toKey } from './query-key.js'
-import { type ReadResult, readThrough } from './read-path.js'
+import { type Found, ReadPath } from './read-path.js'
 import { type Flight, Singleflight } from './singleflight.js'
-import { Tier, type TierHost, type TierStats } from './tier.js'
-import type { CacheEntry, CacheStore, Duration, EntryOptions, QueryKey, SwrOptions } from './types.js'
+import type { StandardSchemaV1 } from './standard-schema.js'
+import { swrMany } from './swr-many.js'
+import { TagStamps } from './tag-stamps.js'
+import type { Tier, TierHost, TierStats } from './tier.js'
+import type { BusMessage, CacheEntry, EntryOptions, QueryKey, SwrManyOptions, SwrOptions } from './types.js'
 import { invalidateTiers, writeTiers } from './write-path.js'
 
-export interface TieredCacheOptions {
-  /** Tiers, fastest first; at least one. */
-  stores: readonly CacheStore[]
-  /** How long an entry lives. Default 5 minutes. */
-  defaultTtl?: Duration
-  /** How long an entry is fresh. Default: the entry's ttl. */
-  defaultFresh?: Duration
-  /** How long past its ttl an entry is kept to serve when a load fails. Default 0. */
-  defaultStaleIfError?: Duration
-  /** The clock, epoch ms. Default `Date.now`. */
-  now?: () => number
-  /** Called with every failure the cache reports (a tier, a background load, a load that fell back to grace). */
-  onError?: (error: unknown, event: CacheEvents['error']) => void
-  /** A tier operation that takes longer counts as a miss or a failed write. Default '1s'; `false` waits forever. */
-  storeTimeout?: Duration | false
-  /** Skip a tier after repeated failures, then probe it. Default `{ failureThreshold: 5, cooldown: '1s' }`. */
-  circuitBreaker?: CircuitBreakerOptions | false
-}
+export type { TieredCacheOptions } from './options.js'
 
 export interface CacheStats {
   /** Fresh values served from a tier. */
@@ -56,20 +54,46 @@ export interface CacheStats {
   tiers: TierStats[]
 }
 
+/** What an internal load needs to know about the call that asked for it. */
+export interface LoadCall<T> {
+  queryKey: QueryKey
+  queryFn: SwrOptions<T>['queryFn']
+  timeout?: SwrOptions<T>['timeout']
+  forceFresh?: boolean
+  schema?: StandardSchemaV1 | undefined
+}
+
+/** Reaches the engine's internals from swrMany. */
+export const INTERNALS: unique symbol = Symbol('tiered internals')
 const SOFT_TIMEOUT: unique symbol = Symbol('soft timeout')
+const MISSING: unique symbol = Symbol('missing')
 const ignore = (): void => {}
+/** How often a process that waits for another's lease reads the shared tiers when no bus announces the value. */
+const LEASE_POLL_MS = 50
+/** With a bus, how often a waiter checks whether the lease lapsed (its holder died). */
+const LEASE_RETRY_MS = 250
 
 export class TieredCache {
   readonly #tiers: readonly Tier[]
   readonly #defaults: PolicyDefaults
+  readonly #policies: Policies
   readonly #now: () => number
   readonly #onError: TieredCacheOptions['onError']
   readonly #emitter: CacheEmitter
-  readonly #reads = new Singleflight<ReadResult>()
+  readonly #reader: ReadPath
+  readonly #stamps: TagStamps
+  readonly #bus: BusLink | undefined
+  readonly #lease: Lease | undefined
+  readonly #lockTtlMs: number
+  /** Index of the first tier that is not local: where a fleet's shared value lives. */
+  readonly #firstShared: number
+  readonly #reads = new Singleflight<Found>()
   readonly #loads = new Singleflight<unknown>()
-  readonly #running = new Set<LoadContext>()
-  /** Out-parameter of the hot path, filled and read synchronously. */
-  readonly #scratch: EntryPolicy = { ttl: 0, fresh: 0, grace: 0 }
+  readonly #running = new Set<AbortableLoad>()
+  /** Waiters for another process's value, woken when the bus names their key. */
+  readonly #landed = new Map<string, (() => void)[]>()
+  #subscribed: Promise<void> | undefined = undefined
+  #closing: Promise<void> | undefined = undefined
   #closed = false
   #hits = 0
   #staleHits = 0
@@ -79,57 +103,48 @@ export class TieredCache {
   #storeErrors = 0
 
   constructor(options: TieredCacheOptions) {
-    if (options === null || typeof options !== 'object')
-      throw new TypeError('TieredCache needs an options object')
-    const { stores } = options
-    if (!Array.isArray(stores) || stores.length === 0) {
-      throw new RangeError('TieredCache needs at least one store in `stores`, fastest first')
-    }
-    this.#defaults = policyDefaults(options.defaultTtl, options.defaultFresh, options.defaultStaleIfError)
-    if (options.now !== undefined && typeof options.now !== 'function')
-      throw new TypeError('`now` must be a function')
-    if (options.onError !== undefined && typeof options.onError !== 'function') {
-      throw new TypeError('`onError` must be a function')
-    }
-    this.#now = options.now ?? Date.now
-    this.#onError = options.onError
     this.#emitter = new CacheEmitter((error) => this.#report(error, 'listener'))
-    const timeoutMs = options.storeTimeout === false ? 0 : toMs(options.storeTimeout ?? 1_000, 'storeTimeout')
-    const breaker = options.circuitBreaker
-    let threshold = 0
-    let cooldownMs = 0
-    if (breaker !== false) {
-      threshold = breaker?.failureThreshold ?? 5
-      if (!Number.isInteger(threshold) || threshold < 1) {
-        throw new RangeError(`circuitBreaker.failureThreshold must be an integer >= 1, got ${threshold}`)
-      }
-      cooldownMs = toMs(breaker?.cooldown ?? 1_000, 'circuitBreaker.cooldown')
-    }
+    this.#onError = options?.onError
     const host: TierHost = {
-      now: this.#now,
+      now: () => this.#now(),
       report: (error) => this.#report(error, error.operation, error.tier, error.key),
       circuitOpened: (tier, operations, failures, retryAt) =>
         this.#emitter.emit('circuit-open', { tier, operations, failures, retryAt }),
       circuitClosed: (tier, operations) => this.#emitter.emit('circuit-close', { tier, operations }),
     }
-    const names = new Set<string>()
-    this.#tiers = stores.map((store: CacheStore, index: number) => {
-      if (store === null || typeof store !== 'object' || typeof store.get !== 'function') {
-        throw new TypeError(`stores[${index}] is not a CacheStore (it needs name, get, set and delete)`)
-      }
-      if (typeof store.set !== 'function' || typeof store.delete !== 'function') {
-        throw new TypeError(`stores[${index}] ("${store.name}") is not a CacheStore: it needs set and delete`)
-      }
-      if (names.has(store.name))
-        throw new RangeError(`two stores are named "${store.name}"; give each tier its own name`)
-      names.add(store.name)
-      return new Tier(
-        store,
-        host,
-        timeoutMs,
-        breaker === false ? undefined : () => new CircuitBreaker(threshold, cooldownMs),
-      )
+    const resolved: ResolvedOptions = resolveOptions(options, host)
+    this.#tiers = resolved.tiers
+    this.#defaults = resolved.defaults
+    this.#policies = new Policies(resolved.defaults)
+    this.#now = resolved.now
+    this.#lockTtlMs = resolved.lockTtlMs
+    const firstShared = this.#tiers.findIndex((tier) => !tier.local)
+    this.#firstShared = firstShared === -1 ? this.#tiers.length : firstShared
+    this.#stamps = new TagStamps(
+      this.#tiers,
+      { now: this.#now, tagTtl: this.#defaults.tagTtl },
+      resolved.bus !== undefined,
+    )
+    this.#reader = new ReadPath(this.#tiers, this.#stamps, {
+      now: this.#now,
+      report: (error, tier, key) => this.#report(error, 'get', tier, key),
     })
+    const reportFleet = (error: CacheFleetError) => this.#report(error, error.part)
+    if (resolved.bus !== undefined) {
+      this.#bus = new BusLink(
+        resolved.bus,
+        { report: reportFleet, received: (message) => this.#received(message), gap: () => this.#gap() },
+        resolved.storeTimeoutMs,
+      )
+      this.#subscribed = this.#bus.start()
+    }
+    if (resolved.lock !== undefined)
+      this.#lease = new Lease(resolved.lock, reportFleet, resolved.storeTimeoutMs)
+  }
+
+  /** Settles once the bus subscription is in place (or failed, reported); immediately without a bus. */
+  ready(): Promise<void> {
+    return this.#subscribed ?? Promise.resolve()
   }
 
   /**
@@ -141,9 +156,9 @@ export class TieredCache {
     let policy: EntryPolicy
     try {
       if (this.#closed) throw new CacheClosedError()
-      if (typeof options.queryFn !== 'function') throw new TypeError('queryFn must be a function')
+      if (typeof options?.queryFn !== 'function') throw new TypeError('queryFn must be a function')
       key = toKey(options.queryKey)
-      policy = resolvePolicy(options, this.#defaults, this.#scratch)
+      policy = this.#policies.resolve(options)
       if (options.timeout !== undefined && toMs(options.timeout, 'timeout') <= 0) {
         throw new RangeError('timeout must be greater than 0')
       }
@@ -151,79 +166,64 @@ export class TieredCache {
     } catch (error) {
       return Promise.reject(error)
     }
-    if (options.forceFresh === true) return this.#load(key, options, copyPolicy(policy), undefined, undefined)
-
-    // The hot path: synchronous tiers answer in place, and a fresh hit costs one resolved promise.
-    const tiers = this.#tiers
-    const now = this.#now()
-    let grace: CacheEntry | undefined
-    let graceTier: Tier | undefined
-    for (let i = 0; i < tiers.length; i++) {
-      const tier = tiers[i] as Tier
-      if (tier.sync !== true) {
-        return this.#swrBelow(
-          key,
-          options,
-          policy === this.#scratch ? copyPolicy(policy) : policy,
-          i,
-          grace,
-          graceTier,
-        )
-      }
-      const entry = tier.read(key) as CacheEntry | undefined
-      if (entry === undefined) continue
-      if (now < entry.expiresAt) {
-        if (i > 0) writeTiers(tiers, key, entry, now, i)
-        if (now < entry.freshUntil) {
-          this.#hits++
-          if (this.#emitter.listeners.hit !== undefined) this.#emitHit(key, tier, 'fresh')
-          return Promise.resolve(entry.value as T)
-        }
-        this.#serveStale(key, tier, options, policy)
-        return Promise.resolve(entry.value as T)
-      }
-      if (grace === undefined && now < entry.graceUntil) {
-        grace = entry
-        graceTier = tier
-      }
+    if (options.forceFresh === true) return this.#load(key, options, policy, undefined)
+    const schema = options.schema
+    // The hot path: a fresh hit in a synchronous nearest tier costs one resolved promise.
+    const nearest = this.#reader.freshNearest(key, this.#now())
+    if (nearest !== undefined) {
+      this.#hits++
+      if (this.#emitter.listeners.hit !== undefined) this.#emitHit(key, 0, 'fresh')
+      return Promise.resolve(nearest.value as T)
     }
-    this.#miss(key)
-    return this.#load(key, options, policy === this.#scratch ? copyPolicy(policy) : policy, grace, graceTier)
+    // Otherwise synchronous tiers answer in place, and the rest are read once for all callers of the key.
+    const syncEnd = this.#syncEnd()
+    const found = this.#reader.scan(key, 0, undefined, schema, syncEnd)
+    if (found instanceof Promise)
+      return found.then((near) => this.#swrBelow(key, options, policy, near, syncEnd))
+    const entry = found.entry
+    if (entry !== undefined) {
+      if (this.#now() < entry.freshUntil) {
+        this.#hits++
+        if (this.#emitter.listeners.hit !== undefined) this.#emitHit(key, found.index, 'fresh')
+      } else {
+        this.#serveStale(key, found.index, options, policy)
+      }
+      return Promise.resolve(entry.value as T)
+    }
+    return this.#swrBelow(key, options, policy, found, syncEnd)
+  }
+
+  /**
+   * Many keys at once: hits from one batched read, every miss from one `queryFn` call that answers in the same
+   * order, stale keys served and refreshed by one background call.
+   */
+  swrMany<T>(options: SwrManyOptions<T>): Promise<(T | undefined)[]> {
+    return swrMany(this[INTERNALS](), options)
   }
 
   /** The cached value while `now < expiresAt`, else undefined. Reads through the tiers and backfills. */
   async get<T>(queryKey: QueryKey): Promise<T | undefined> {
     if (this.#closed) throw new CacheClosedError()
     const key = toKey(queryKey)
-    const tiers = this.#tiers
-    const now = this.#now()
-    for (let i = 0; i < tiers.length; i++) {
-      const tier = tiers[i] as Tier
-      if (tier.sync !== true) {
-        const { entry, tier: from } = await this.#readBelow(key, i)
-        if (entry === undefined) break
-        this.#countHit(key, from as Tier, this.#now() < entry.freshUntil ? 'fresh' : 'stale')
-        return entry.value as T
-      }
-      const entry = tier.read(key) as CacheEntry | undefined
-      if (entry === undefined || now >= entry.expiresAt) continue
-      if (i > 0) writeTiers(tiers, key, entry, now, i)
-      this.#countHit(key, tier, now < entry.freshUntil ? 'fresh' : 'stale')
-      return entry.value as T
+    const found = await this.#find(key, undefined)
+    if (found.entry === undefined) {
+      this.#miss(key)
+      return undefined
     }
-    this.#miss(key)
-    return undefined
+    this.#countHit(key, found.index, this.#now() < found.entry.freshUntil ? 'fresh' : 'stale')
+    return found.entry.value as T
   }
 
   /** Writes `value` to every tier; wins over any load of the same key already running. */
   async set<T>(queryKey: QueryKey, value: T, options: EntryOptions = {}): Promise<void> {
     if (this.#closed) throw new CacheClosedError()
     const key = toKey(queryKey)
-    const policy = copyPolicy(resolvePolicy(options, this.#defaults, this.#scratch))
+    const policy = this.#policies.resolve(options)
     if (value === undefined) throw new TypeError('undefined cannot be cached; use delete() to remove a key')
     this.#supersede(key)
     const now = this.#now()
-    await writeTiers(this.#tiers, key, makeEntry(value, policy, now), now)
+    await writeTiers(this.#tiers, key, makeEntry(value, policy, now, now, this.#defaults.tagTtl), now)
+    this.#bus?.key('set', key)
   }
 
   /** Removes `key` from every tier; rejects with an AggregateError naming the tiers that failed. */
@@ -231,7 +231,41 @@ export class TieredCache {
     if (this.#closed) throw new CacheClosedError()
     const key = toKey(queryKey)
     this.#supersede(key)
-    await invalidateTiers(this.#tiers, `delete of "${key}"`, (tier) => tier.remove(key))
+    try {
+      await invalidateTiers(this.#tiers, `delete of "${key}"`, (tier) => tier.remove(key))
+    } finally {
+      this.#bus?.key('delete', key)
+    }
+  }
+
+  /**
+   * Expires `key` everywhere: the entry stays as a grace fallback, served only when the reload fails. Rejects
+   * with an AggregateError naming the tiers that failed.
+   */
+  async expire(queryKey: QueryKey): Promise<void> {
+    if (this.#closed) throw new CacheClosedError()
+    const key = toKey(queryKey)
+    this.#supersede(key)
+    try {
+      await invalidateTiers(this.#tiers, `expire of "${key}"`, (tier) => this.#expireIn(tier, key, true))
+    } finally {
+      this.#bus?.key('expire', key)
+    }
+  }
+
+  /** Every entry carrying one of `tags` and made until now becomes a miss, in every process. O(1) in entries. */
+  deleteByTag(tags: readonly string[]): Promise<void> {
+    return this.#invalidateTags(tags, true)
+  }
+
+  /** Every entry carrying one of `tags` and made until now is expired: served only if its reload fails. */
+  expireByTag(tags: readonly string[]): Promise<void> {
+    return this.#invalidateTags(tags, false)
+  }
+
+  /** A view whose keys live under `name` and whose clear() is one tag invalidation. Views nest. */
+  namespace(name: string): CacheNamespace {
+    return new CacheNamespace(this, [], name)
   }
 
   /** Empties every tier; rejects with an AggregateError naming the tiers that failed or cannot clear. */
@@ -239,17 +273,35 @@ export class TieredCache {
     if (this.#closed) throw new CacheClosedError()
     this.#reads.forgetAll()
     this.#loads.forgetAll()
-    await invalidateTiers(this.#tiers, 'clear', (tier) => tier.clear())
+    try {
+      await invalidateTiers(this.#tiers, 'clear', (tier) => tier.clear())
+    } finally {
+      this.#bus?.clear()
+    }
   }
 
-  /** Aborts running loads, closes every tier and refuses further calls. Failures are reported. */
-  async close(): Promise<void> {
-    if (this.#closed) return
+  /**
+   * Aborts running loads (their callers reject with CacheClosedError), closes every tier, the bus and the lock,
+   * and refuses further calls. Every call resolves once all of that is done. Failures are reported.
+   */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing
     this.#closed = true
     this.#reads.forgetAll()
     this.#loads.forgetAll()
     for (const context of this.#running) context.abort(new CacheClosedError())
-    await Promise.all(this.#tiers.map((tier) => tier.close()))
+    this.#wakeAll()
+    const closing: Promise<unknown>[] = []
+    for (const tier of this.#tiers) {
+      const closed = tier.close()
+      if (closed !== undefined) closing.push(closed)
+    }
+    const bus = this.#bus?.close()
+    if (bus !== undefined) closing.push(Promise.resolve(bus))
+    const lock = this.#lease?.close()
+    if (lock !== undefined) closing.push(lock)
+    this.#closing = Promise.all(closing).then(ignore)
+    return this.#closing
   }
 
   on<E extends CacheEventName>(event: E, listener: CacheListener<E>): this {
@@ -274,44 +326,116 @@ export class TieredCache {
     }
   }
 
+  /** The pieces swrMany builds on; the symbol is not exported, so this is no part of the public API. */
+  [INTERNALS](): CacheInternals {
+    return {
+      tiers: this.#tiers,
+      defaults: this.#defaults,
+      policies: this.#policies,
+      now: this.#now,
+      reader: this.#reader,
+      closed: () => this.#closed,
+      find: (key, schema) => this.#find(key, schema),
+      loads: this.#loads,
+      countHit: (key, index, state) => this.#countHit(key, index, state),
+      miss: (key) => this.#miss(key),
+      report: (error, key) => this.#report(error, 'load', undefined, key),
+      write: (key, entry, now) => this.#writeLoaded(key, entry, now),
+      loadCount: (started, failed) => {
+        this.#loadCount += started
+        this.#loadErrors += failed
+      },
+      running: this.#running,
+    }
+  }
+
+  /** The number of leading tiers known to answer synchronously. */
+  #syncEnd(): number {
+    const tiers = this.#tiers
+    let end = 0
+    while (end < tiers.length && (tiers[end] as Tier).sync === true) end++
+    return end
+  }
+
+  /** One scan of every tier: the synchronous ones in place, the rest shared by concurrent callers of the key. */
+  #find(key: string, schema: StandardSchemaV1 | undefined): Promise<Found> {
+    const syncEnd = this.#syncEnd()
+    return Promise.resolve(this.#reader.scan(key, 0, undefined, schema, syncEnd)).then((near) =>
+      near.entry !== undefined || syncEnd === this.#tiers.length
+        ? near
+        : this.#findBelow(key, schema, near, syncEnd),
+    )
+  }
+
+  #findBelow(key: string, schema: StandardSchemaV1 | undefined, near: Found, from: number): Promise<Found> {
+    const below =
+      schema === undefined
+        ? this.#reads.do(key, (flight) => this.#reader.scan(key, from, flight))
+        : Promise.resolve(this.#reader.scan(key, from, undefined, schema))
+    return below.then((far) => {
+      if (near.grace === undefined || far.entry !== undefined) {
+        return near.grace === undefined ? far : { ...far, grace: near.grace, graceIndex: near.graceIndex }
+      }
+      return near
+    })
+  }
+
   /** swr once the synchronous tiers missed: one shared read of the tiers below, then serve or load. */
   async #swrBelow<T>(
     key: string,
     options: SwrOptions<T>,
     policy: EntryPolicy,
+    near: Found,
     from: number,
-    grace: CacheEntry | undefined,
-    graceTier: Tier | undefined,
   ): Promise<T> {
-    const read = await this.#readBelow(key, from)
-    const { entry } = read
+    let found = near
+    if (found.entry === undefined && from < this.#tiers.length) {
+      found = await this.#findBelow(key, options.schema, near, from)
+    }
+    const entry = found.entry
     if (entry !== undefined) {
-      if (this.#now() < entry.freshUntil) {
-        this.#countHit(key, read.tier as Tier, 'fresh')
-      } else {
-        this.#serveStale(key, read.tier as Tier, options, policy)
-      }
+      if (this.#now() < entry.freshUntil) this.#countHit(key, found.index, 'fresh')
+      else this.#serveStale(key, found.index, options, policy)
       return entry.value as T
     }
-    if (grace === undefined && read.grace !== undefined) {
-      grace = read.grace
-      graceTier = read.graceTier
-    }
     this.#miss(key)
-    return this.#load(key, options, policy, grace, graceTier)
+    return this.#load(key, options, policy, found)
   }
 
-  #readBelow(key: string, from: number): Promise<ReadResult> {
-    return this.#reads.do(key, (flight) => readThrough(this.#tiers, from, key, this.#now, flight))
-  }
-
-  /** Serves a stale entry and makes sure one background load refreshes it. */
-  #serveStale<T>(key: string, tier: Tier, options: SwrOptions<T>, policy: EntryPolicy): void {
-    this.#countHit(key, tier, 'stale')
+  /** Serves a stale entry and makes sure one background refresh runs. */
+  #serveStale<T>(key: string, index: number, options: SwrOptions<T>, policy: EntryPolicy): void {
+    this.#countHit(key, index, 'stale')
     if (this.#loads.has(key)) return
-    const frozen = policy === this.#scratch ? copyPolicy(policy) : policy
-    // The load reports its own failure; the stale entry stays.
-    this.#loads.do(key, (flight) => this.#runLoad(key, options, frozen, flight, true)).catch(ignore)
+    // The refresh reports its own failure; the stale entry stays.
+    this.#loads.do(key, (flight) => this.#refresh(key, index, options, policy, flight)).catch(ignore)
+  }
+
+  /**
+   * A background refresh: first the tiers below the one that answered (another process may have refreshed the
+   * key already), then, holding the fleet's lease if there is one (without waiting for it), a load.
+   */
+  async #refresh<T>(
+    key: string,
+    index: number,
+    options: SwrOptions<T>,
+    policy: EntryPolicy,
+    flight: Flight,
+  ): Promise<T | undefined> {
+    if (index + 1 < this.#tiers.length) {
+      const below = await this.#reader.scan(key, index + 1, flight, options.schema)
+      if (below.entry !== undefined && this.#now() < below.entry.freshUntil) return below.entry.value as T
+    }
+    const lease = this.#lease
+    if (lease === undefined) return this.#runLoad(key, options, policy, flight, true)
+    const token = await lease.acquire(key, this.#leaseTtl(options))
+    // Another process holds the lease: it refreshes for the fleet.
+    if (token === undefined) return undefined
+    if (token === NO_LOCK) return this.#runLoad(key, options, policy, flight, true)
+    try {
+      return await this.#runLoad(key, options, policy, flight, true)
+    } finally {
+      lease.release(key, token)
+    }
   }
 
   /**
@@ -322,74 +446,141 @@ export class TieredCache {
     key: string,
     options: SwrOptions<T>,
     policy: EntryPolicy,
-    grace: CacheEntry | undefined,
-    graceTier: Tier | undefined,
+    found: Found | undefined,
   ): Promise<T> {
     const joined = this.#loads.has(key)
-    const load = this.#loads.do(key, (flight) =>
-      this.#runLoad(key, options, policy, flight, false),
-    ) as Promise<T>
+    const load = this.#loads.do(key, (flight) => this.#loadOnce(key, options, policy, flight)) as Promise<T>
+    const grace = found?.grace
     const softMs =
       grace !== undefined && options.softTimeout !== undefined
         ? toMs(options.softTimeout, 'softTimeout')
         : undefined
-    // The load that this call started carries its timeout; a caller who joined another's load keeps its own.
+    // The load that this call started carries its timeout; a caller who joined another's load keeps its own, which
+    // stops counting once the loader has its value.
     const hardMs = joined && options.timeout !== undefined ? toMs(options.timeout, 'timeout') : undefined
     try {
       const outcome =
-        softMs === undefined && hardMs === undefined ? await load : await waitFor(load, key, softMs, hardMs)
+        softMs === undefined && hardMs === undefined
+          ? await load
+          : await waitFor(load, key, softMs, hardMs, this.#loads.flight(key))
       if (outcome !== SOFT_TIMEOUT) return outcome as T
       // The load goes on and still writes its result; if it fails, nobody is waiting, so report it.
       load.catch((error: unknown) => this.#report(error, 'load', undefined, key))
     } catch (error) {
-      if (grace === undefined || this.#now() >= grace.graceUntil) throw error
+      if (grace === undefined || this.#now() >= grace.graceUntil || hasErrorCode(error, 'TIERED_CLOSED'))
+        throw error
       this.#report(error, 'load', undefined, key)
     }
-    this.#countHit(key, graceTier as Tier, 'stale')
+    this.#countHit(key, (found as Found).graceIndex, 'stale')
     return (grace as CacheEntry).value as T
+  }
+
+  /**
+   * One load of `key` for this process. With a lock, one for the fleet: the holder of the lease loads; the others
+   * wait for its value in the shared tiers and take the lease themselves if it ends with no value.
+   */
+  async #loadOnce<T>(key: string, options: SwrOptions<T>, policy: EntryPolicy, flight: Flight): Promise<T> {
+    const lease = this.#lease
+    if (lease === undefined || options.forceFresh === true)
+      return this.#runLoad(key, options, policy, flight, false)
+    const ttl = this.#leaseTtl(options)
+    const giveUpAt = performance.now() + (options.timeout === undefined ? ttl + this.#lockTtlMs : ttl)
+    for (let attempt = 0; ; attempt++) {
+      const token = await lease.acquire(key, ttl)
+      if (token === NO_LOCK) return this.#runLoad(key, options, policy, flight, false)
+      if (token !== undefined) {
+        try {
+          // The lease may have ended because its holder wrote the value just now.
+          if (attempt > 0) {
+            const landed = await this.#readShared(key, options.schema)
+            if (landed !== MISSING) return landed as T
+          }
+          return await this.#runLoad(key, options, policy, flight, false)
+        } finally {
+          lease.release(key, token)
+        }
+      }
+      const landed = await this.#waitForHolder(key, options.schema, giveUpAt)
+      if (landed !== MISSING) return landed as T
+      if (this.#closed) throw new CacheClosedError()
+      if (performance.now() >= giveUpAt) {
+        if (options.timeout !== undefined) throw new CacheTimeoutError(key, toMs(options.timeout, 'timeout'))
+        // The holder neither wrote nor released within the lease: load here rather than wait on.
+        return this.#runLoad(key, options, policy, flight, false)
+      }
+    }
+  }
+
+  /** Waits until the bus names `key` (or a poll interval passes), then reads the shared tiers once. */
+  async #waitForHolder(
+    key: string,
+    schema: StandardSchemaV1 | undefined,
+    giveUpAt: number,
+  ): Promise<unknown> {
+    const withBus = this.#bus !== undefined
+    const waitMs = Math.max(
+      0,
+      Math.min(withBus ? LEASE_RETRY_MS : LEASE_POLL_MS, giveUpAt - performance.now()),
+    )
+    const announced = await new Promise<boolean>((resolve) => {
+      const list = this.#landed.get(key) ?? []
+      const wake = () => {
+        clearTimeout(timer)
+        resolve(true)
+      }
+      const timer = setTimeout(() => {
+        const waiting = this.#landed.get(key)
+        const at = waiting?.indexOf(wake) ?? -1
+        if (at >= 0) waiting?.splice(at, 1)
+        if (waiting?.length === 0) this.#landed.delete(key)
+        resolve(false)
+      }, waitMs)
+      list.push(wake)
+      this.#landed.set(key, list)
+    })
+    // With a bus, the shared tiers are read when the holder announces its value; without one, on every poll.
+    if (withBus && !announced) return MISSING
+    return this.#readShared(key, schema)
+  }
+
+  /** The live value of `key` in the shared tiers (backfilled above), or MISSING. */
+  async #readShared(key: string, schema: StandardSchemaV1 | undefined): Promise<unknown> {
+    const found = await this.#reader.scan(key, this.#firstShared, undefined, schema)
+    return found.entry === undefined ? MISSING : found.entry.value
+  }
+
+  #leaseTtl(options: { timeout?: SwrOptions<unknown>['timeout'] }): number {
+    return options.timeout === undefined ? this.#lockTtlMs : toMs(options.timeout, 'timeout')
   }
 
   async #runLoad<T>(
     key: string,
-    options: SwrOptions<T>,
+    options: LoadCall<T>,
     policy: EntryPolicy,
     flight: Flight,
     background: boolean,
   ): Promise<T> {
     // A call that began before close() and reaches its load after it must not start new work.
     if (this.#closed) throw new CacheClosedError()
-    const context = new LoadContext(options.queryKey, key)
+    const context = new LoadContext((options as Scoped)[ORIGINAL_KEY] ?? options.queryKey, key)
     this.#running.add(context)
     this.#loadCount++
     const started = performance.now()
-    let timer: NodeJS.Timeout | undefined
+    const createdAt = this.#now()
     try {
-      let value: T
-      const loading = options.queryFn(context)
-      if (options.timeout === undefined) {
-        value = await loading
-      } else {
-        const timeoutMs = toMs(options.timeout, 'timeout')
-        value = await new Promise<T>((resolve, reject) => {
-          timer = setTimeout(() => {
-            const error = new CacheTimeoutError(key, timeoutMs)
-            context.abort(error)
-            reject(error)
-          }, timeoutMs)
-          Promise.resolve(loading).then(resolve, reject)
-        })
-      }
-      // undefined means "nothing to cache": it is returned, never stored. A forgotten flight lost to an
+      const timeoutMs = options.timeout === undefined ? undefined : toMs(options.timeout, 'timeout')
+      const value = await runQuery(options.queryFn, context, timeoutMs)
+      ;(flight as { loaded?: boolean }).loaded = true
+      // undefined means "nothing to cache": it is returned, never stored. A superseded flight lost to an
       // invalidation that came after it started, so its older value must not overwrite the newer state.
       if (value !== undefined && !flight.forgotten && !this.#closed) {
+        const chosen =
+          context.chosen === undefined ? policy : withChosen(policy, context.chosen, this.#defaults)
         const now = this.#now()
-        const written = writeTiers(
-          this.#tiers,
+        const written = this.#writeLoaded(
           key,
-          makeEntry(value, policy, now),
+          makeEntry(value, chosen, createdAt, now, this.#defaults.tagTtl),
           now,
-          this.#tiers.length,
-          false,
         )
         if (written !== undefined) await written
       }
@@ -405,9 +596,99 @@ export class TieredCache {
       if (background) this.#report(error, 'load', undefined, key)
       throw error
     } finally {
-      if (timer !== undefined) clearTimeout(timer)
       this.#running.delete(context)
     }
+  }
+
+  /** Writes a loaded entry to every tier (not waiting for a failing one) and announces it once written. */
+  #writeLoaded(key: string, entry: CacheEntry, now: number): Promise<unknown> | undefined {
+    const written = writeTiers(this.#tiers, key, entry, now, this.#tiers.length, false)
+    const bus = this.#bus
+    if (bus === undefined) return written
+    if (written === undefined) {
+      bus.key('set', key)
+      return undefined
+    }
+    return written.then(() => bus.key('set', key))
+  }
+
+  /** Rewrites the entry under `key` in `tier` as expired, kept for grace; removes it when its grace is over. */
+  #expireIn(tier: Tier, key: string, strict: boolean) {
+    const expire = (entry: CacheEntry | undefined) => {
+      if (entry === undefined) return undefined
+      const now = this.#now()
+      if (now >= entry.graceUntil) return tier.remove(key)
+      return tier.write(key, expiredCopy(entry, now), Math.ceil(entry.graceUntil - now), strict)
+    }
+    const entry = tier.read(key)
+    return entry instanceof Promise ? entry.then(expire) : expire(entry)
+  }
+
+  async #invalidateTags(tags: readonly string[], hard: boolean): Promise<void> {
+    if (this.#closed) throw new CacheClosedError()
+    if (
+      !Array.isArray(tags) ||
+      tags.length === 0 ||
+      tags.some((tag) => typeof tag !== 'string' || tag === '')
+    ) {
+      throw new TypeError('tags must be a non-empty array of non-empty strings')
+    }
+    // Loads running now started before the stamp: their entries carry an older createdAt and lose to it.
+    try {
+      await this.#stamps.invalidate(tags, hard)
+    } finally {
+      this.#bus?.tags(tags)
+    }
+  }
+
+  /** A notice from another cache of the fleet. */
+  #received(message: BusMessage): void {
+    if (this.#closed) return
+    switch (message.type) {
+      case 'set':
+      case 'expire':
+      case 'delete':
+        for (const key of message.keys ?? []) {
+          this.#supersede(key)
+          for (const tier of this.#tiers) {
+            if (!tier.local) continue
+            if (message.type === 'delete') tier.remove(key)
+            else this.#expireIn(tier, key, false)
+          }
+          this.#wake(key)
+        }
+        return
+      case 'clear':
+        this.#clearLocal()
+        return
+      case 'tags':
+        this.#stamps.drop(message.tags ?? [])
+        return
+    }
+  }
+
+  /** Notices may have been lost: nothing local can be trusted. */
+  #gap(): void {
+    if (!this.#closed) this.#clearLocal()
+  }
+
+  #clearLocal(): void {
+    this.#reads.forgetAll()
+    this.#loads.forgetAll()
+    this.#stamps.dropAll()
+    for (const tier of this.#tiers) if (tier.local) tier.clear()
+    this.#wakeAll()
+  }
+
+  #wake(key: string): void {
+    const waiting = this.#landed.get(key)
+    if (waiting === undefined) return
+    this.#landed.delete(key)
+    for (const wake of waiting) wake()
+  }
+
+  #wakeAll(): void {
+    for (const key of [...this.#landed.keys()]) this.#wake(key)
   }
 
   /** A set, delete or clear wins over reads and loads already running for the key. */
@@ -416,14 +697,14 @@ export class TieredCache {
     this.#loads.forget(key)
   }
 
-  #countHit(key: string, tier: Tier, state: 'fresh' | 'stale'): void {
+  #countHit(key: string, index: number, state: 'fresh' | 'stale'): void {
     if (state === 'fresh') this.#hits++
     else this.#staleHits++
-    if (this.#emitter.listeners.hit !== undefined) this.#emitHit(key, tier, state)
+    if (this.#emitter.listeners.hit !== undefined) this.#emitHit(key, index, state)
   }
 
-  #emitHit(key: string, tier: Tier, state: 'fresh' | 'stale'): void {
-    this.#emitter.emit('hit', { key, tier: tier.name, state })
+  #emitHit(key: string, index: number, state: 'fresh' | 'stale'): void {
+    this.#emitter.emit('hit', { key, tier: (this.#tiers[index] as Tier).name, state })
   }
 
   #miss(key: string): void {
@@ -432,7 +713,7 @@ export class TieredCache {
   }
 
   #report(error: unknown, operation: CacheEvents['error']['operation'], tier?: string, key?: string): void {
-    if (error instanceof CacheStoreError) this.#storeErrors++
+    if (error instanceof CacheStoreError || hasErrorCode(error, 'TIERED_STORE')) this.#storeErrors++
     const event: CacheEvents['error'] = { error, operation }
     if (tier !== undefined) event.tier = tier
     if (key !== undefined) event.key = key
@@ -446,17 +727,44 @@ export class TieredCache {
   }
 }
 
-/** Waits for `load`, giving SOFT_TIMEOUT after `softMs` or rejecting with CacheTimeoutError after `hardMs`. */
+/** What swrMany and namespace views use of a cache. */
+export interface CacheInternals {
+  tiers: readonly Tier[]
+  defaults: PolicyDefaults
+  policies: Policies
+  now: () => number
+  reader: ReadPath
+  closed(): boolean
+  find(key: string, schema: StandardSchemaV1 | undefined): Promise<Found>
+  loads: Singleflight<unknown>
+  countHit(key: string, index: number, state: 'fresh' | 'stale'): void
+  miss(key: string): void
+  report(error: unknown, key: string | undefined): void
+  write(key: string, entry: CacheEntry, now: number): Promise<unknown> | undefined
+  loadCount(started: number, failed: number): void
+  running: Set<AbortableLoad>
+}
+
+/**
+ * Waits for `load`, giving SOFT_TIMEOUT after `softMs` or rejecting with CacheTimeoutError after `hardMs`, unless
+ * the loader already has its value (the rest is its writes).
+ */
 function waitFor<T>(
   load: Promise<T>,
   key: string,
   softMs: number | undefined,
   hardMs: number | undefined,
+  flight: Flight | undefined,
 ): Promise<T | typeof SOFT_TIMEOUT> {
   return new Promise<T | typeof SOFT_TIMEOUT>((resolve, reject) => {
     const soft = softMs === undefined ? undefined : setTimeout(() => resolve(SOFT_TIMEOUT), softMs)
     const hard =
-      hardMs === undefined ? undefined : setTimeout(() => reject(new CacheTimeoutError(key, hardMs)), hardMs)
+      hardMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            if ((flight as { loaded?: boolean } | undefined)?.loaded !== true)
+              reject(new CacheTimeoutError(key, hardMs))
+          }, hardMs)
     const stop = () => {
       if (soft !== undefined) clearTimeout(soft)
       if (hard !== undefined) clearTimeout(hard)

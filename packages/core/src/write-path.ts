@@ -2,13 +2,13 @@
 
 import type { CacheStoreError } from './errors.js'
 import type { Tier } from './tier.js'
-import type { CacheEntry } from './types.js'
+import type { CacheEntry, MaybePromise } from './types.js'
 
 /**
- * Writes `entry` to tiers [0, to) with its remaining lifetime. Returns a promise only when a tier is
- * asynchronous, resolving once every tier has settled; it never rejects. With `waitForFailing` false, a write to
- * a tier whose last call failed still goes out but is not waited for, so that a hung tier costs a load at most
- * one timeout (its read), not two.
+ * Writes `entry` to tiers [0, to) with its remaining lifetime in whole milliseconds. Returns a promise only when a
+ * tier is asynchronous, resolving once every tier has settled; it never rejects. With `waitForFailing` false, a
+ * write to a tier whose last call failed still goes out but is not waited for, so that a hung tier costs a load at
+ * most one timeout (its read), not two.
  */
 export function writeTiers(
   tiers: readonly Tier[],
@@ -18,14 +18,14 @@ export function writeTiers(
   to = tiers.length,
   waitForFailing = true,
 ): undefined | Promise<unknown> {
-  const ttlMs = entry.graceUntil - now
-  if (!(ttlMs > 0)) return undefined
+  const ttlMs = Math.ceil(entry.graceUntil - now)
+  if (!(ttlMs >= 1)) return undefined
   let pending: Promise<unknown>[] | undefined
   for (let i = 0; i < to; i++) {
     const tier = tiers[i] as Tier
     const failing = tier.failing
     const written = tier.write(key, entry, ttlMs)
-    if (written === undefined || (failing && !waitForFailing)) continue
+    if (!(written instanceof Promise) || (failing && !waitForFailing)) continue
     if (pending === undefined) pending = [written]
     else pending.push(written)
   }
@@ -37,7 +37,7 @@ export function writeTiers(
 export async function invalidateTiers(
   tiers: readonly Tier[],
   what: string,
-  run: (tier: Tier) => CacheStoreError | undefined | Promise<CacheStoreError | undefined>,
+  run: (tier: Tier) => MaybePromise<CacheStoreError | undefined>,
 ): Promise<void> {
   const outcomes = await Promise.all(tiers.map(run))
   const failures = outcomes.filter((outcome): outcome is CacheStoreError => outcome !== undefined)

@@ -150,7 +150,7 @@ describe('writes to an asynchronous tier', () => {
 })
 
 describe('values that do not serialise', () => {
-  it('are reported under their own key when a batched write fails on them; the rest land', async () => {
+  it('are reported under their own key when a batch leaves them out; the rest are written once', async () => {
     const inner = createMapStore('remote', { async: true })
     const store: CacheStore = {
       name: 'remote',
@@ -161,20 +161,55 @@ describe('values that do not serialise', () => {
           throw new CacheSerializationError('BigInt does not serialise', key)
         await inner.set(key, value, ttl)
       },
+      // The contract: write every item that encodes, then name the ones left out.
       setMany: async (items) => {
-        if (items.some((item) => typeof item.entry.value === 'bigint')) {
-          throw new CacheSerializationError('one value does not serialise', undefined)
-        }
-        await inner.setMany!(items)
+        const good = items.filter((item) => typeof item.entry.value !== 'bigint')
+        await inner.setMany!(good)
+        const bad = items.filter((item) => typeof item.entry.value === 'bigint').map((item) => item.key)
+        if (bad.length > 0)
+          throw new CacheSerializationError('values do not serialise', undefined, undefined, bad)
       },
     }
     const errors: CacheStoreError[] = []
     const cache = new TieredCache({ stores: [store], onError: (e) => errors.push(e as CacheStoreError) })
     await cache.get('warm-up')
-    await Promise.all([cache.set('a', 1), cache.set('big', 10n), cache.set('c', 3)])
+    const pending = cache.set('first', 0)
+    await Promise.all([cache.set('a', 1), cache.set('big', 10n), cache.set('c', 3), pending])
     expect(errors.map((error) => error.key)).toEqual(['big'])
     expect(await inner.get('a')).toMatchObject({ value: 1 })
     expect(await inner.get('c')).toMatchObject({ value: 3 })
+    // Written once: by the batch, never again one by one.
+    expect(inner.calls.set + inner.calls.setMany).toBe(2)
+    expect(cache.stats().tiers[0]).toMatchObject({ writes: { circuit: 'closed', failures: 0 } })
+  })
+
+  it('are recognised by code, not class: an error from another copy of core never opens the circuit', async () => {
+    // What a CommonJS store in an ESM app throws: same code, another class.
+    const foreign = () =>
+      Object.assign(new Error('bad bytes'), { name: 'CacheSerializationError', code: 'TIERED_SERIALIZATION' })
+    const store: CacheStore = {
+      name: 'cjs-store',
+      get: async () => {
+        throw foreign()
+      },
+      set: async () => {
+        throw foreign()
+      },
+      delete: async () => {},
+    }
+    const cache = new TieredCache({
+      stores: [store],
+      circuitBreaker: { failureThreshold: 2 },
+      onError: () => {},
+    })
+    for (let i = 0; i < 10; i++) {
+      await cache.get(`k${i}`)
+      await cache.set(`k${i}`, i)
+    }
+    expect(cache.stats().tiers[0]).toMatchObject({
+      reads: { circuit: 'closed', failures: 0 },
+      writes: { circuit: 'closed', failures: 0 },
+    })
   })
 
   it('do not count against the tier: many corrupt reads never open its circuit', async () => {

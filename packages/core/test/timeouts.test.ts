@@ -68,6 +68,31 @@ describe('timeout', () => {
     await expect(patient).resolves.toBe('v')
   })
 
+  it('a load that succeeded is never aborted by its timeout while its tier writes run', async () => {
+    const l1 = createMapStore('l1')
+    const slow = createFlakyStore(createMapStore('l2', { async: true }), { name: 'l2' })
+    slow.delay('set', 120)
+    slow.delay('setMany', 120)
+    const cache = new TieredCache({ stores: [l1, slow], storeTimeout: '2s' })
+    await cache.get('warm-up')
+    let signal: AbortSignal | undefined
+    const options = {
+      queryKey: 'k',
+      timeout: 60,
+      queryFn: async (context: { signal: AbortSignal }) => {
+        signal = context.signal
+        await sleep(20)
+        return 'ok'
+      },
+    }
+    const first = cache.swr(options)
+    await sleep(5)
+    const joined = cache.swr(options)
+    await expect(first).resolves.toBe('ok')
+    await expect(joined).resolves.toBe('ok')
+    expect(signal?.aborted).toBe(false)
+  })
+
   it('a zero or negative timeout is a RangeError and nothing runs', async () => {
     const { cache } = setup()
     const queryFn = vi.fn(async () => 1)

@@ -12,6 +12,8 @@ export interface MemoryStoreOptions {
 
 export class MemoryStore implements CacheStore {
   readonly name: string
+  /** Private to this process: a fleet's bus keeps it true. */
+  readonly local = true
   readonly #lru: QuickLRU<string, CacheEntry>
 
   constructor(name: string, lru: QuickLRU<string, CacheEntry>) {

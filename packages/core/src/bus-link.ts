@@ -1,0 +1,171 @@
+// The cache's side of the fleet's bus: changes made in one tick go out as one notice per kind once their writes
+// settled; a publish that fails or is slower than storeTimeout is reported and retried from a bounded queue (the
+// newest notice per key wins, and an overflow becomes one `clear`); notices from other caches are checked and
+// handed on. The bus never makes a call fail or wait.
+
+import { randomUUID } from 'node:crypto'
+import { bounded, FAILED } from './bounded.js'
+import { CacheFleetError } from './errors.js'
+import type { BusMessage, CacheBus, MaybePromise } from './types.js'
+
+export type KeyNotice = 'set' | 'delete' | 'expire'
+
+export interface BusHost {
+  report(error: CacheFleetError): void
+  /** A notice from another cache. */
+  received(message: BusMessage): void
+  /** Notices may have been lost. */
+  gap(): void
+}
+
+/** Keys waiting to be published (or published again); bounded, then collapsed into one `clear`. */
+const MAX_QUEUED = 10_000
+const RETRY_MIN_MS = 100
+const RETRY_MAX_MS = 5_000
+
+export class BusLink {
+  readonly origin = randomUUID()
+  readonly #bus: CacheBus
+  readonly #host: BusHost
+  readonly #timeoutMs: number
+  #keys = new Map<string, KeyNotice>()
+  #tags = new Set<string>()
+  #clear = false
+  #flushing = false
+  #retryMs = 0
+  #timer: NodeJS.Timeout | undefined = undefined
+  #closed = false
+
+  constructor(bus: CacheBus, host: BusHost, timeoutMs: number) {
+    this.#bus = bus
+    this.#host = host
+    this.#timeoutMs = timeoutMs
+  }
+
+  /** Subscribes; a failure is reported, and the cache works on without notices from others. */
+  start(): Promise<void> {
+    return this.#bounded('subscribe', () =>
+      this.#bus.subscribe({
+        message: (message) => {
+          if (this.#closed) return
+          if (!isBusMessage(message)) {
+            this.#host.report(
+              new CacheFleetError('bus', 'deliver', new TypeError('a malformed notice was dropped')),
+            )
+            return
+          }
+          if (message.origin !== this.origin) this.#host.received(message)
+        },
+        gap: () => {
+          if (!this.#closed) this.#host.gap()
+        },
+        error: (error) => {
+          if (!this.#closed) this.#host.report(new CacheFleetError('bus', 'deliver', error))
+        },
+      }),
+    ).then(() => undefined)
+  }
+
+  /** Queues a notice about `key`; notices of one tick go out together. */
+  key(type: KeyNotice, key: string): void {
+    // A delete wins over an expire, an expire over a set: each makes receivers drop or expire their copy.
+    const queued = this.#keys.get(key)
+    if (queued === undefined || rank(type) >= rank(queued)) this.#keys.set(key, type)
+    this.#schedule()
+  }
+
+  tags(tags: readonly string[]): void {
+    for (const tag of tags) this.#tags.add(tag)
+    this.#schedule()
+  }
+
+  clear(): void {
+    this.#clear = true
+    this.#keys.clear()
+    this.#schedule()
+  }
+
+  close(): MaybePromise<void> {
+    this.#closed = true
+    clearTimeout(this.#timer)
+    const close = this.#bus.close
+    if (close === undefined) return undefined
+    return this.#bounded('close', () => close.call(this.#bus)).then(() => undefined)
+  }
+
+  #schedule(): void {
+    if (this.#keys.size + this.#tags.size > MAX_QUEUED) {
+      // Too much is waiting (the bus has been down a while): one clear stands for all of it.
+      this.#keys.clear()
+      this.#tags.clear()
+      this.#clear = true
+    }
+    if (this.#flushing || this.#timer !== undefined || this.#closed) return
+    this.#flushing = true
+    process.nextTick(this.#flush)
+  }
+
+  readonly #flush = (): void => {
+    this.#flushing = false
+    const messages: BusMessage[] = []
+    const origin = this.origin
+    if (this.#clear) messages.push({ type: 'clear', origin })
+    const byType: Record<KeyNotice, string[]> = { set: [], delete: [], expire: [] }
+    for (const [key, type] of this.#keys) byType[type].push(key)
+    for (const type of ['set', 'expire', 'delete'] as const) {
+      if (byType[type].length > 0) messages.push({ type, keys: byType[type], origin })
+    }
+    if (this.#tags.size > 0) messages.push({ type: 'tags', tags: [...this.#tags], origin })
+    const keys = this.#keys
+    const tags = this.#tags
+    const clear = this.#clear
+    this.#keys = new Map()
+    this.#tags = new Set()
+    this.#clear = false
+    if (messages.length === 0) return
+    Promise.all(messages.map((message) => this.#bounded('publish', () => this.#bus.publish(message)))).then(
+      (outcomes) => {
+        if (outcomes.every((ok) => ok)) {
+          this.#retryMs = 0
+          return
+        }
+        // Put back what did not go out, under anything newer queued meanwhile, and try again later.
+        if (clear) this.#clear = true
+        for (const [key, type] of keys) if (!this.#keys.has(key)) this.#keys.set(key, type)
+        for (const tag of tags) this.#tags.add(tag)
+        this.#retryLater()
+      },
+    )
+  }
+
+  #retryLater(): void {
+    if (this.#closed || this.#timer !== undefined) return
+    this.#retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.#retryMs * 2))
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.#schedule()
+    }, this.#retryMs)
+    this.#timer.unref()
+  }
+
+  /** Runs a bus call within storeTimeout; true when it succeeded, else the failure is reported. */
+  #bounded(operation: string, run: () => MaybePromise<void>): Promise<boolean> {
+    return bounded(run, this.#timeoutMs, (error) =>
+      this.#host.report(new CacheFleetError('bus', operation, error)),
+    ).then((outcome) => outcome !== FAILED)
+  }
+}
+
+function rank(type: KeyNotice): number {
+  return type === 'set' ? 0 : type === 'expire' ? 1 : 2
+}
+
+function isBusMessage(message: unknown): message is BusMessage {
+  if (message === null || typeof message !== 'object') return false
+  const { type, keys, tags, origin } = message as Record<string, unknown>
+  if (typeof origin !== 'string') return false
+  const strings = (list: unknown) => Array.isArray(list) && list.every((item) => typeof item === 'string')
+  if (type === 'set' || type === 'delete' || type === 'expire') return strings(keys)
+  if (type === 'tags') return strings(tags)
+  return type === 'clear'
+}

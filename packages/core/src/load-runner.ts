@@ -1,0 +1,45 @@
+// Runs one queryFn call with its timers: the value, the loader's own error, CacheTimeoutError once `timeout`
+// passed (the signal is aborted), or the reason the load was aborted (close) — whichever comes first. The timer
+// stops the moment the loader settles, so a load that succeeded is never aborted afterwards.
+
+import { CacheTimeoutError } from './errors.js'
+import type { AbortableLoad } from './load-context.js'
+
+export function runQuery<C extends AbortableLoad, T>(
+  queryFn: (context: C) => T | PromiseLike<T>,
+  context: C,
+  timeoutMs: number | undefined,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined
+    const stop = () => {
+      if (timer !== undefined) clearTimeout(timer)
+      context.onAbort = undefined
+    }
+    context.onAbort = (reason) => {
+      stop()
+      reject(reason)
+    }
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => context.abort(new CacheTimeoutError(context.label, timeoutMs)), timeoutMs)
+    }
+    let loading: T | PromiseLike<T>
+    try {
+      loading = queryFn(context)
+    } catch (error) {
+      stop()
+      reject(error)
+      return
+    }
+    Promise.resolve(loading).then(
+      (value) => {
+        stop()
+        resolve(value)
+      },
+      (error: unknown) => {
+        stop()
+        reject(error)
+      },
+    )
+  })
+}

@@ -1,0 +1,55 @@
+// The fleet lock on Redis: a lease per key is `SET key token NX PX ttl`, released by a script that deletes the key
+// only while it still holds the caller's token, so a lapsed holder never frees a lease another process took since.
+
+import { randomBytes } from 'node:crypto'
+import type { CacheLock } from '@tiered/core'
+import type { Cluster, Redis } from 'ioredis'
+import { watchConnection } from './redis-bus.js'
+
+export interface RedisLockConfig {
+  /** Put before every lease key. Default `'tiered:lock:'`. */
+  keyPrefix?: string
+}
+
+const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
+
+function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string') throw new TypeError(`A lock key must be a string; got ${typeof key}`)
+}
+
+/**
+ * A `CacheLock` on a `Redis` or `Cluster` client of ioredis 5 or 6 (each lease is one key, so a Cluster routes it by
+ * slot). It fails at once while the client knows it is disconnected, and never closes `client`.
+ */
+export function createRedisLock(client: Redis | Cluster, config: RedisLockConfig = {}): CacheLock {
+  const keyPrefix = config.keyPrefix ?? 'tiered:lock:'
+  if (typeof keyPrefix !== 'string') throw new TypeError('createRedisLock: keyPrefix must be a string')
+  const connection = watchConnection(client)
+
+  return {
+    async acquire(key, ttlMs) {
+      checkKey(key)
+      if (typeof ttlMs !== 'number')
+        throw new TypeError(`A lease ttl must be a number of milliseconds; got ${typeof ttlMs}`)
+      if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) {
+        throw new RangeError(`A lease ttl must be a whole number of milliseconds, at least 1; got ${ttlMs}`)
+      }
+      connection.assertConnected('acquire a lease')
+      const token = randomBytes(16).toString('base64url')
+      const reply = await client.set(keyPrefix + key, token, 'PX', ttlMs, 'NX')
+      return reply === 'OK' ? token : undefined
+    },
+
+    async release(key, token) {
+      checkKey(key)
+      if (typeof token !== 'string' || token === '')
+        throw new TypeError('A lease token must be a non-empty string')
+      connection.assertConnected('release a lease')
+      await client.eval(RELEASE_SCRIPT, 1, keyPrefix + key, token)
+    },
+
+    close() {
+      connection.dispose()
+    },
+  }
+}
