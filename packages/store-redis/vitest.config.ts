@@ -28,6 +28,7 @@ export default defineConfig({
   test: {
     // The files mostly wait on Redis, not on the CPU.
     maxWorkers: 3,
+    isolate: false,
     projects: [project(5, false), project(6, false), project(5, true), project(6, true)],
   },
 })

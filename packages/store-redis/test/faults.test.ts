@@ -221,13 +221,13 @@ describe('faults on a real redis-server', () => {
             `after Redis answered (${(writtenAgainAt - answeredAt).toFixed(1)} ms counting stalls); ${landed} of ` +
             `${failedWrites.length} failed writes landed later`,
         )
-        expect(duringOutage.length).toBeGreaterThan(50)
+        expect(duringOutage.length).toBeGreaterThan(20)
         expect(duringOutage.every((call) => !call.failed)).toBe(true)
         expect(outageMaxMs).toBeLessThan(50)
         // Never anything like the store timeout, even counting the stalls.
         expect(rawMaxMs).toBeLessThan(500)
         expect(backAfterMs).toBeLessThan(200)
-        expect(failedWrites.length).toBeGreaterThan(50)
+        expect(failedWrites.length).toBeGreaterThan(20)
         expect(landed).toBeLessThanOrEqual(advised ? 0 : inFlightAtKill.length)
       } finally {
         await traffic.stop()
@@ -272,9 +272,9 @@ describe('faults on a real redis-server', () => {
       expect(duringHang.every((call) => !call.failed)).toBe(true)
       // A hung server is not a known disconnect: the first calls wait for the store timeout, never longer.
       expect(slowestMs).toBeLessThan(1_000 + SCHEDULING_SLACK_MS)
-      // Once the circuits open, the calls go past Redis: only the callers caught before (one per worker), and
-      // each caller-driven probe, wait.
-      expect(slow.length).toBeLessThanOrEqual(4 + Math.ceil(1_500 / 1_000) * 2)
+      // Only the calls caught before a circuit opened wait: at most one read and one write per caller. The
+      // engine probes an open circuit in the background, so no later call waits for the hung server.
+      expect(slow.length).toBeLessThanOrEqual(2 * 4)
       expect(writtenAgainAt - resumedAt).toBeLessThan(200 + SCHEDULING_SLACK_MS)
     } finally {
       await traffic.stop()
