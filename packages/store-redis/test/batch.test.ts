@@ -1,6 +1,7 @@
 // getMany, setMany and deleteMany: one MGET / pipeline / UNLINK on a single node, one per hash slot on a Cluster,
 // proved by watching the real servers with MONITOR.
 
+import { type CacheEvents, TieredCache } from '@tiered/core'
 import { commandsUnder } from '@tiered/testing'
 import calculateSlot from 'cluster-key-slot'
 import { describe, expect, inject, it } from 'vitest'
@@ -134,6 +135,33 @@ describe('batch methods on a single node', () => {
       else await run(redis)
     },
   )
+
+  it('through a TieredCache, writes each storable value of a batch once, never the unstorable one, and reports it', async () => {
+    const prefix = uniquePrefix('cache-once')
+    const errors: CacheEvents['error'][] = []
+    const cache = new TieredCache({
+      stores: [createRedisStore('redis', redis, { keyPrefix: prefix })],
+      onError: (_, event) => errors.push(event),
+      storeTimeout: '10s',
+    })
+    await cache.get('warm-up') // the engine learns the tier is asynchronous, and batches writes from then on
+    const watch = await watchNode(redis)
+    // One write goes out alone; the three made while it is out are one setMany.
+    await Promise.all([
+      cache.set('first', 0),
+      cache.set('good', 'fine'),
+      cache.set('bad', 5n),
+      cache.set('other', 'fine too'),
+    ])
+    const commands = commandsUnder(await watch.stop(), prefix)
+    const written = commands.filter(([name]) => name === 'set').map(([, key]) => key)
+    expect(written.sort()).toEqual(['first', 'good', 'other'].map((key) => `${prefix}${key}`))
+    expect(commands.some(([name]) => name === 'evalsha')).toBe(true)
+    expect(commands.flat().some((arg) => arg.endsWith(`${prefix}bad`))).toBe(false)
+    expect(errors.map((event) => [event.operation, event.key])).toEqual([['set', 'bad']])
+    expect(await cache.get('good')).toBe('fine')
+    await cache.close()
+  })
 
   it('sends nothing for empty batches', async () => {
     const store = createRedisStore('redis', redis, { keyPrefix: uniquePrefix('empty') })
