@@ -50,7 +50,7 @@ export function ready(client: Redis | Cluster): Promise<void> {
 }
 
 /** A client of the shared 3-master Cluster; `await ready(cluster)` before using its slot map. */
-export function connectCluster(options: IORedis.ClusterOptions = {}): Cluster {
+function connectCluster(options: IORedis.ClusterOptions = {}): Cluster {
   return new Cluster(inject('redisClusterNodes'), {
     clusterRetryStrategy: () => null,
     redisOptions: { maxRetriesPerRequest: 1 },
