@@ -76,6 +76,8 @@ export class ConnectionGate {
       gates.set(client, gate)
     }
     if (gate.#users++ === 0) {
+      // Listening again after every store let go: the client may have become ready meanwhile.
+      if (client.status === 'ready') gate.#wasReady = true
       client.on('ready', gate.#onReady)
       for (const event of DROP_EVENTS) client.on(event, gate.#onDrop)
     }
