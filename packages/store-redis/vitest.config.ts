@@ -10,14 +10,13 @@ const FAULTS = 'test/faults.test.ts'
 // The bus and lock tests build their clients from `ioredis` itself (test/support/fleet-clients.ts), not from the
 // project's major, so a second run would test ioredis 5 again: they run in the ioredis5 project only, until their
 // clients come from test/support/redis.ts.
-const FIXED_MAJOR = ['test/redis-bus.test.ts', 'test/redis-lock.test.ts']
 
 function project(major: 5 | 6, faults: boolean): TestProjectInlineConfiguration {
   return {
     test: {
       name: faults ? `ioredis${major} faults` : `ioredis${major}`,
       include: faults ? [FAULTS] : ['test/**/*.test.ts'],
-      exclude: faults ? [] : major === 5 ? [FAULTS] : [FAULTS, ...FIXED_MAJOR],
+      exclude: faults ? [] : [FAULTS],
       env: { TIERED_IOREDIS_MAJOR: String(major) },
       globalSetup: faults ? [] : ['./test/global-setup.ts'],
       sequence: { groupOrder: faults ? 1 : 0 },
