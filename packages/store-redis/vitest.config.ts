@@ -7,9 +7,6 @@
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 
 const FAULTS = 'test/faults.test.ts'
-// The bus and lock tests build their clients from `ioredis` itself (test/support/fleet-clients.ts), not from the
-// project's major, so a second run would test ioredis 5 again: they run in the ioredis5 project only, until their
-// clients come from test/support/redis.ts.
 
 function project(major: 5 | 6, faults: boolean): TestProjectInlineConfiguration {
   return {
