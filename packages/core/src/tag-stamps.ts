@@ -69,14 +69,20 @@ export class TagStamps {
   verdict(entry: CacheEntry): Verdict | Promise<Verdict> {
     const tags = entry.tags as readonly string[]
     const at = performance.now()
+    let verdict: Verdict = LIVE
     let missing: string[] | undefined
+    // One pass: a known hard stamp decides at once (stamps only move forward); an unknown tag must be read first.
     for (const tag of tags) {
       const known = this.#known.get(tag)
-      if (known !== undefined && at - known.checkedAt < this.#trustMs) continue
-      if (missing === undefined) missing = [tag]
-      else missing.push(tag)
+      if (known === undefined || !(at - known.checkedAt < this.#trustMs)) {
+        if (missing === undefined) missing = [tag]
+        else missing.push(tag)
+        continue
+      }
+      if (entry.createdAt <= known.hard) return DELETED
+      if (entry.createdAt <= known.soft) verdict = EXPIRED
     }
-    if (missing === undefined) return this.#judge(entry, tags)
+    if (missing === undefined) return verdict
     return Promise.all(missing.map((tag) => this.#read(tag))).then(() => this.#judge(entry, tags))
   }
 
