@@ -50,9 +50,9 @@ export class ReadPath {
    * The hot path: the nearest tier's entry when it answers synchronously with a fresh entry that no tag stamp
    * invalidated (its stamps known); otherwise undefined and the caller scans. Allocates nothing.
    */
-  freshNearest(key: string, now: number): CacheEntry | undefined {
+  freshNearest(key: string, now: number, schema: StandardSchemaV1 | undefined): CacheEntry | undefined {
     const tier = this.#tiers[0] as Tier
-    if (tier.sync !== true) return undefined
+    if (tier.sync !== true || (schema !== undefined && !tier.local)) return undefined
     const entry = tier.read(key) as CacheEntry | undefined
     if (entry === undefined || now >= entry.freshUntil) return undefined
     // A tagged entry stays on this path while its tags' stamps are known: the verdict is then synchronous.
