@@ -90,6 +90,8 @@ export class TieredCache {
   readonly #reads = new Singleflight<Found>()
   readonly #loads = new Singleflight<unknown>()
   readonly #running = new Set<AbortableLoad>()
+  /** Keys whose expire() is between reading and rewriting the entry, with a token of that call. */
+  readonly #expiring = new Map<string, object>()
   /** Waiters for another process's value, woken when the bus names their key. */
   readonly #landed = new Map<string, (() => void)[]>()
   #subscribed: Promise<void> | undefined = undefined
@@ -252,9 +254,15 @@ export class TieredCache {
     if (this.#closed) throw new CacheClosedError()
     const key = toKey(queryKey)
     this.#supersede(key)
+    // A set, delete, expire or clear of the key issued after this one wins: the expired copy is not written over it.
+    const token = {}
+    this.#expiring.set(key, token)
     try {
-      await invalidateTiers(this.#tiers, `expire of "${key}"`, (tier) => this.#expireIn(tier, key, true))
+      await invalidateTiers(this.#tiers, `expire of "${key}"`, (tier) =>
+        this.#expireIn(tier, key, true, true, token),
+      )
     } finally {
+      if (this.#expiring.get(key) === token) this.#expiring.delete(key)
       this.#bus?.key('expire', key)
     }
   }
@@ -279,6 +287,7 @@ export class TieredCache {
     if (this.#closed) throw new CacheClosedError()
     this.#reads.forgetAll()
     this.#loads.forgetAll()
+    this.#expiring.clear()
     try {
       await invalidateTiers(this.#tiers, 'clear', (tier) => tier.clear())
     } finally {
@@ -624,7 +633,7 @@ export class TieredCache {
    * Rewrites the entry under `key` in `tier` as expired, kept for grace; removes it when its grace is over, and, for
    * an expire (`soft`), when it was written without a grace period (staleIfError): it has no fallback to offer.
    */
-  #expireIn(tier: Tier, key: string, strict: boolean, soft = true) {
+  #expireIn(tier: Tier, key: string, strict: boolean, soft = true, token?: object) {
     const expire = (entry: CacheEntry | undefined) => {
       if (entry === undefined) {
         // A read that failed hides the entry, not its removal: an expire that could not look is a failed one.
@@ -636,6 +645,8 @@ export class TieredCache {
           new Error('the entry could not be read to expire it'),
         )
       }
+      // Superseded while the entry was read: a newer call's write or removal is already queued after the read.
+      if (token !== undefined && this.#expiring.get(key) !== token) return undefined
       const now = this.#now()
       if (now >= entry.graceUntil || (soft && entry.graceUntil <= entry.expiresAt)) return tier.remove(key)
       return tier.write(key, expiredCopy(entry, now), Math.ceil(entry.graceUntil - now), strict)
@@ -713,6 +724,7 @@ export class TieredCache {
 
   /** A set, delete or clear wins over reads and loads already running for the key. */
   #supersede(key: string): void {
+    this.#expiring.delete(key)
     this.#reads.forget(key)
     this.#loads.forget(key)
   }

@@ -73,6 +73,22 @@ describe('expire(key): soft', () => {
     )
   })
 
+  it('a set or delete issued right after an expire is not undone by its expired copy, in any tier', async () => {
+    const { cache, l1, l2, clock } = twoTiers()
+    await cache.set('k', 'old', { staleIfError: '1h' })
+    await Promise.all([cache.expire('k'), cache.set('k', 'new')])
+    expect((l1.get('k') as CacheEntry).value).toBe('new')
+    const shared = (await l2.get('k')) as CacheEntry
+    expect(shared.value).toBe('new')
+    expect(shared.expiresAt).toBeGreaterThan(clock.now())
+    await cache.set('j', 'old', { staleIfError: '1h' })
+    await Promise.all([cache.expire('j'), cache.delete('j')])
+    await expect(l2.get('j')).resolves.toBeUndefined()
+    await cache.set('c', 'old', { staleIfError: '1h' })
+    await Promise.all([cache.expire('c'), cache.clear()])
+    await expect(l2.get('c')).resolves.toBeUndefined()
+  })
+
   it('a missing key is a no-op', async () => {
     const { cache, l1 } = twoTiers()
     await expect(cache.expire('nothing')).resolves.toBeUndefined()
