@@ -45,7 +45,7 @@ describe('a tag invalidated in one process reaches entries in another’s memory
     expect((await b.call('get', 'k')).value).toBe('old')
     expect((await b.call('get', 'k')).value).toBe('old')
     expect(await a.call('deleteByTag', ['t'])).toMatchObject({ ok: true })
-    expect(await untilMiss(b, 'k', 5_000)).toBeLessThan(1_000)
+    expect(await untilMiss(b, 'k', 5_000)).toBeLessThan(2_000)
   })
 
   it('without a bus: within the 1 s the other process caches stamps', async () => {
@@ -53,7 +53,7 @@ describe('a tag invalidated in one process reaches entries in another’s memory
     await b.call('set', 'k', 'old', { tags: ['t'] })
     expect((await b.call('get', 'k')).value).toBe('old')
     expect(await a.call('deleteByTag', ['t'])).toMatchObject({ ok: true })
-    expect(await untilMiss(b, 'k', 5_000)).toBeLessThan(2_500)
+    expect(await untilMiss(b, 'k', 5_000)).toBeLessThan(3_000)
   })
 
   it('soft: after expireByTag elsewhere, a failed reload serves the old value (staleIfError), a good one replaces it', async () => {
@@ -96,10 +96,13 @@ describe('a tag invalidated in one process reaches entries in another’s memory
   })
 })
 
-describe('a stamp that cannot be written (Redis down)', () => {
+describe.each([
+  { bus: false, label: 'without a bus' },
+  { bus: true, label: 'with a bus' },
+])('a stamp that cannot be written (Redis down), $label', ({ bus }) => {
   it('deleteByTag rejects with an AggregateError, and no process serves the old value once Redis is back', async () => {
     server = await startRedisServer()
-    const [a, b] = await fleet(false, server.url)
+    const [a, b] = await fleet(bus, server.url)
     await b.call('set', 'k', 'old', { tags: ['t'] })
     expect((await b.call('get', 'k')).value).toBe('old')
     server.kill('SIGKILL')
