@@ -48,6 +48,8 @@ export class TagStamps {
   /** The newest stamp this process knows per tag: it never goes backwards. */
   readonly #known = new Map<string, Known>()
   readonly #reading = new Map<string, Promise<void>>()
+  /** Tags whose stamp changed elsewhere while a read of it was running: that read may predate the change. */
+  readonly #changedWhileRead = new Set<string>()
   /** The newest stamp this process wrote, and the newest createdAt it handed out: see created(). */
   #lastStamp = 0
   #lastCreated = 0
@@ -214,11 +216,13 @@ export class TagStamps {
     for (const tag of tags) {
       const known = this.#known.get(tag)
       if (known !== undefined) known.checkedAt = Number.NEGATIVE_INFINITY
+      if (this.#reading.has(tag)) this.#changedWhileRead.add(tag)
     }
   }
 
   dropAll(): void {
     for (const known of this.#known.values()) known.checkedAt = Number.NEGATIVE_INFINITY
+    for (const tag of this.#reading.keys()) this.#changedWhileRead.add(tag)
   }
 
   #judge(entry: CacheEntry, tags: readonly string[]): Verdict {
@@ -251,7 +255,9 @@ export class TagStamps {
         soft: typeof value?.soft === 'number' ? value.soft : 0,
       }
       // Nothing read from a tier that is failing proves no stamp: judge with what is known, and read again next time.
-      const unsure = entry === undefined && this.#tiers.some((tier) => tier.failing)
+      // A read that a notice overtook may have missed the change: use it now, but read again next time.
+      const overtaken = this.#changedWhileRead.delete(tag)
+      const unsure = overtaken || (entry === undefined && this.#tiers.some((tier) => tier.failing))
       this.#learn(tag, stamp, unsure ? Number.NEGATIVE_INFINITY : checkedAt)
     })
     this.#reading.set(tag, read)

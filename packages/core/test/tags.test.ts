@@ -1,6 +1,8 @@
 import { createClock, createFlakyStore, createMapStore, type MapStore } from '@tiered/testing'
 import { describe, expect, it, vi } from 'vitest'
 import { type CacheEntry, type CacheStore, TieredCache } from '../src/index.js'
+import { DELETED, LIVE, TagStamps } from '../src/tag-stamps.js'
+import { Tier } from '../src/tier.js'
 
 /** A synchronous map store that says it is private to the process, as the memory store does. */
 function localStore(name: string): MapStore {
@@ -370,5 +372,69 @@ describe('several caches over one shared tier, without a bus', () => {
     await vi.waitFor(async () => expect(await b.get('k')).toBeUndefined(), { timeout: 5_000, interval: 25 })
     await a.close()
     await b.close()
+  })
+})
+
+/** A shared store whose reads answer with what it held when asked, but only once released: a slow network. */
+function slowStore(): CacheStore & { release(): void } {
+  const inner = createMapStore('shared')
+  let pending: (() => void)[] = []
+  return {
+    name: 'shared',
+    get(key) {
+      const snapshot = inner.get(key) as CacheEntry | undefined
+      return new Promise((resolve) => pending.push(() => resolve(snapshot)))
+    },
+    set: (key, entry, ttlMs) => inner.set(key, entry, ttlMs),
+    delete: (key) => inner.delete(key),
+    release() {
+      const released = pending
+      pending = []
+      for (const done of released) done()
+    },
+  }
+}
+
+const host = { now: () => 0, report: () => {}, circuitOpened: () => {}, circuitClosed: () => {} }
+
+describe('TagStamps with a bus', () => {
+  it('a stamp read overtaken by a notice is not trusted: the next verdict reads again', async () => {
+    const store = slowStore()
+    const tier = new Tier(store, host, 0, undefined)
+    let now = 1_000
+    const stamps = new TagStamps([tier], { now: () => now, tagTtl: 86_400_000 }, true)
+    const entry: CacheEntry = {
+      value: 1,
+      createdAt: 1_000,
+      freshUntil: 9e12,
+      expiresAt: 9e12,
+      graceUntil: 9e12,
+      tags: ['t'],
+    }
+    // The read starts while the shared tier holds no stamp...
+    const first = stamps.verdict(entry)
+    expect(first).toBeInstanceOf(Promise)
+    // ...another process writes the stamp and its notice arrives before the read's answer.
+    now = 2_000
+    await store.set(
+      '__tiered:tag:t',
+      {
+        value: { hard: 2_000, soft: 2_000 },
+        createdAt: 2_000,
+        freshUntil: 9e12,
+        expiresAt: 9e12,
+        graceUntil: 9e12,
+      },
+      86_400_000,
+    )
+    stamps.drop(['t'])
+    store.release()
+    await expect(first).resolves.toBe(LIVE)
+    // With a bus stamps are trusted until a notice; this read predates the notice, so it must not be.
+    const second = stamps.verdict(entry)
+    expect(second).toBeInstanceOf(Promise)
+    store.release()
+    await expect(second).resolves.toBe(DELETED)
+    expect(stamps.verdict(entry)).toBe(DELETED)
   })
 })
