@@ -7,7 +7,7 @@ import type { CacheEntry } from './types.js'
 import { invalidateTiers } from './write-path.js'
 
 export const LIVE = 0
-export const EXPIRED = 1
+const EXPIRED = 1
 export const DELETED = 2
 export type Verdict = typeof LIVE | typeof EXPIRED | typeof DELETED
 
@@ -24,7 +24,7 @@ interface Known extends Stamp {
 const STAMP_PREFIX = '__tiered:tag:'
 const MAX_KNOWN = 10_000
 
-export function stampKey(tag: string): string {
+function stampKey(tag: string): string {
   return STAMP_PREFIX + tag
 }
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 const CHILD = fileURLToPath(new URL('./tags-child.ts', import.meta.url))
 const CALL_TIMEOUT_MS = 10_000
 
-export interface Reply {
+interface Reply {
   ok: boolean
   value?: unknown
   name?: string
