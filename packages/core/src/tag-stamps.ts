@@ -17,8 +17,8 @@ interface Stamp {
 }
 
 interface Known extends Stamp {
-  /** performance.now() of the last read from the tiers; -Infinity once dropped. */
-  checkedAt: number
+  /** The trust period in which it was last read from the tiers (see #period); -1 once dropped. */
+  period: number
 }
 
 const STAMP_PREFIX = '__tiered:tag:'
@@ -45,6 +45,12 @@ export class TagStamps {
   readonly #host: TagStampsHost
   /** How long a stamp read from the tiers is trusted: 1 s without a bus; with one, until a notice drops it. */
   readonly #trustMs: number
+  /**
+   * Stamps read in the current period are trusted; a timer starts a new period every trustMs (only without a bus,
+   * and only once a tag is used), so that checking trust on a hit costs a field comparison, not a clock read.
+   */
+  #period = 0
+  #ticker: ReturnType<typeof setInterval> | undefined = undefined
   /** The newest stamp this process knows per tag: it never goes backwards. */
   readonly #known = new Map<string, Known>()
   readonly #reading = new Map<string, Promise<void>>()
@@ -64,19 +70,20 @@ export class TagStamps {
     const shared = tiers.filter((tier) => !tier.local)
     this.#tiers = shared.length === 0 ? tiers : shared
     this.#host = host
-    this.#trustMs = shared.length === 0 ? Number.POSITIVE_INFINITY : withBus ? host.tagTtl : 1_000
+    // Memory only: nobody else writes stamps. With a bus: trusted until a notice (or a gap) drops them.
+    this.#trustMs = shared.length === 0 || withBus ? Number.POSITIVE_INFINITY : 1_000
   }
 
   /** Whether a tagged entry is live, expired or deleted; a promise when a stamp must be read first. */
   verdict(entry: CacheEntry): Verdict | Promise<Verdict> {
     const tags = entry.tags as readonly string[]
-    const at = performance.now()
+    const period = this.#period
     let verdict: Verdict = LIVE
     let missing: string[] | undefined
     // One pass: a known hard stamp decides at once (stamps only move forward); an unknown tag must be read first.
     for (const tag of tags) {
       const known = this.#known.get(tag)
-      if (known === undefined || !(at - known.checkedAt < this.#trustMs)) {
+      if (known === undefined || known.period !== period) {
         if (missing === undefined) missing = [tag]
         else missing.push(tag)
         continue
@@ -115,7 +122,7 @@ export class TagStamps {
       const stamp: Stamp = hard
         ? { hard: now, soft: Math.max(now, known?.soft ?? 0) }
         : { hard: known?.hard ?? 0, soft: now }
-      this.#learn(tag, stamp, performance.now())
+      this.#learn(tag, stamp, this.#period)
     }
     await invalidateTiers(
       this.#tiers,
@@ -138,6 +145,8 @@ export class TagStamps {
   /** Stops the background retries. */
   close(): void {
     this.#closed = true
+    if (this.#ticker !== undefined) clearInterval(this.#ticker)
+    this.#ticker = undefined
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)
     this.#retryTimer = undefined
     this.#pending.clear()
@@ -215,13 +224,13 @@ export class TagStamps {
   drop(tags: readonly string[]): void {
     for (const tag of tags) {
       const known = this.#known.get(tag)
-      if (known !== undefined) known.checkedAt = Number.NEGATIVE_INFINITY
+      if (known !== undefined) known.period = -1
       if (this.#reading.has(tag)) this.#changedWhileRead.add(tag)
     }
   }
 
   dropAll(): void {
-    for (const known of this.#known.values()) known.checkedAt = Number.NEGATIVE_INFINITY
+    for (const known of this.#known.values()) known.period = -1
     for (const tag of this.#reading.keys()) this.#changedWhileRead.add(tag)
   }
 
@@ -238,7 +247,7 @@ export class TagStamps {
 
   #readIfUntrusted(tag: string): Promise<void> | undefined {
     const known = this.#known.get(tag)
-    if (known !== undefined && performance.now() - known.checkedAt < this.#trustMs) return undefined
+    if (known !== undefined && known.period === this.#period) return undefined
     return this.#read(tag)
   }
 
@@ -246,7 +255,8 @@ export class TagStamps {
   #read(tag: string): Promise<void> {
     const running = this.#reading.get(tag)
     if (running !== undefined) return running
-    const checkedAt = performance.now()
+    // A period that ends during the read leaves the stamp untrusted: it is never trusted for longer than trustMs.
+    const period = this.#period
     const read = this.#readTiers(stampKey(tag), 0).then((entry) => {
       this.#reading.delete(tag)
       const value = entry?.value as Partial<Stamp> | undefined
@@ -258,7 +268,7 @@ export class TagStamps {
       // A read that a notice overtook may have missed the change: use it now, but read again next time.
       const overtaken = this.#changedWhileRead.delete(tag)
       const unsure = overtaken || (entry === undefined && this.#tiers.some((tier) => tier.failing))
-      this.#learn(tag, stamp, unsure ? Number.NEGATIVE_INFINITY : checkedAt)
+      this.#learn(tag, stamp, unsure ? -1 : period)
     })
     this.#reading.set(tag, read)
     return read
@@ -272,7 +282,13 @@ export class TagStamps {
     return undefined
   }
 
-  #learn(tag: string, stamp: Stamp, checkedAt: number): void {
+  #learn(tag: string, stamp: Stamp, period: number): void {
+    if (this.#ticker === undefined && this.#trustMs !== Number.POSITIVE_INFINITY && !this.#closed) {
+      this.#ticker = setInterval(() => {
+        this.#period++
+      }, this.#trustMs)
+      this.#ticker.unref?.()
+    }
     const known = this.#known.get(tag)
     if (known === undefined) {
       if (this.#known.size >= MAX_KNOWN) {
@@ -280,11 +296,11 @@ export class TagStamps {
         const oldest = this.#known.keys().next().value as string
         this.#known.delete(oldest)
       }
-      this.#known.set(tag, { hard: stamp.hard, soft: stamp.soft, checkedAt })
+      this.#known.set(tag, { hard: stamp.hard, soft: stamp.soft, period })
       return
     }
     known.hard = Math.max(known.hard, stamp.hard)
     known.soft = Math.max(known.soft, stamp.soft)
-    known.checkedAt = checkedAt
+    known.period = period
   }
 }
