@@ -7,7 +7,7 @@ import { createRedisStore } from '@tiered/store-redis'
 import { commandsUnder, watchCommands } from '@tiered/testing'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { connectRedis, uniquePrefix } from './support/redis.js'
+import { connectCluster, connectRedis, uniquePrefix } from './support/redis.js'
 
 let redis: Redis
 beforeAll(() => {
@@ -84,5 +84,27 @@ describe('deleteByTag on Redis', () => {
     expect(stampTtl).toBeLessThanOrEqual(600_000)
     expect(stampTtl).toBeGreaterThanOrEqual(entryTtl - 1_000)
     await cache.close()
+  })
+})
+
+describe('tags on a Redis Cluster', () => {
+  it('stamps of several tags (in different slots) are written and read across the masters', async () => {
+    const cluster = await connectCluster()
+    const prefix = uniquePrefix('tags-cluster')
+    const make = () =>
+      new TieredCache({
+        stores: [createMemoryStore('memory'), createRedisStore('redis', cluster, { keyPrefix: prefix })],
+      })
+    const [a, b] = [make(), make()]
+    const tags = Array.from({ length: 12 }, (_, i) => `tag-${i}`)
+    for (const [i, tag] of tags.entries()) await b.set(`k${i}`, i, { tags: [tag] })
+    await b.set('untagged', 'stays')
+    await a.deleteByTag(tags.slice(0, 6))
+    // A third cache with an empty memory tier reads entries and stamps from the cluster.
+    const c = make()
+    for (const [i] of tags.entries()) expect(await c.get(`k${i}`)).toBe(i < 6 ? undefined : i)
+    expect(await c.get('untagged')).toBe('stays')
+    await Promise.all([a.close(), b.close(), c.close()])
+    cluster.disconnect()
   })
 })
