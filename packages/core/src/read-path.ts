@@ -47,14 +47,16 @@ export class ReadPath {
   }
 
   /**
-   * The hot path: the nearest tier's entry when it answers synchronously with a fresh, untagged entry; otherwise
-   * undefined and the caller scans. Allocates nothing.
+   * The hot path: the nearest tier's entry when it answers synchronously with a fresh entry that no tag stamp
+   * invalidated (its stamps known); otherwise undefined and the caller scans. Allocates nothing.
    */
   freshNearest(key: string, now: number, schema: StandardSchemaV1 | undefined): CacheEntry | undefined {
     const tier = this.#tiers[0] as Tier
     if (tier.sync !== true || (schema !== undefined && !tier.local)) return undefined
     const entry = tier.read(key) as CacheEntry | undefined
-    return entry !== undefined && entry.tags === undefined && now < entry.freshUntil ? entry : undefined
+    if (entry === undefined || now >= entry.freshUntil) return undefined
+    // A tagged entry stays on this path while its tags' stamps are known: the verdict is then synchronous.
+    return entry.tags === undefined || this.#stamps.verdict(entry) === LIVE ? entry : undefined
   }
 
   /**
@@ -156,7 +158,12 @@ export class ReadPath {
       found.index = index
       return DONE
     }
-    if (found.grace === undefined && now < entry.graceUntil) {
+    // An entry expired by a tag is a fallback only if it was written with a grace period (staleIfError), as expire().
+    if (
+      found.grace === undefined &&
+      now < entry.graceUntil &&
+      (verdict === LIVE || entry.graceUntil > entry.expiresAt)
+    ) {
       found.grace = verdict === LIVE ? entry : { ...entry, freshUntil: now, expiresAt: now }
       found.graceIndex = index
     }

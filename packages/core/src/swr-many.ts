@@ -157,7 +157,7 @@ async function runBulk<T>(
   )
   engine.running.add(context)
   engine.loadCount(1, 0)
-  const createdAt = engine.now()
+  const createdAt = engine.created()
   try {
     const timeoutMs = options.timeout === undefined ? undefined : toMs(options.timeout, 'timeout')
     const answer = await runQuery(options.queryFn, context, timeoutMs)

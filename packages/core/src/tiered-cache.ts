@@ -90,6 +90,8 @@ export class TieredCache {
   readonly #reads = new Singleflight<Found>()
   readonly #loads = new Singleflight<unknown>()
   readonly #running = new Set<AbortableLoad>()
+  /** Keys whose expire() is between reading and rewriting the entry, with a token of that call. */
+  readonly #expiring = new Map<string, object>()
   /** Waiters for another process's value, woken when the bus names their key. */
   readonly #landed = new Map<string, (() => void)[]>()
   #subscribed: Promise<void> | undefined = undefined
@@ -122,7 +124,12 @@ export class TieredCache {
     this.#firstShared = firstShared === -1 ? this.#tiers.length : firstShared
     this.#stamps = new TagStamps(
       this.#tiers,
-      { now: this.#now, tagTtl: this.#defaults.tagTtl },
+      {
+        now: this.#now,
+        tagTtl: this.#defaults.tagTtl,
+        // A stamp that landed late: the other processes may have read the tier without it meanwhile.
+        landed: (tags) => this.#bus?.tags(tags),
+      },
       resolved.bus !== undefined,
     )
     this.#reader = new ReadPath(this.#tiers, this.#stamps, {
@@ -222,7 +229,8 @@ export class TieredCache {
     if (value === undefined) throw new TypeError('undefined cannot be cached; use delete() to remove a key')
     this.#supersede(key)
     const now = this.#now()
-    await writeTiers(this.#tiers, key, makeEntry(value, policy, now, now, this.#defaults.tagTtl), now)
+    const entry = makeEntry(value, policy, this.#stamps.created(now), now, this.#defaults.tagTtl)
+    await writeTiers(this.#tiers, key, entry, now)
     this.#bus?.key('set', key)
   }
 
@@ -246,9 +254,15 @@ export class TieredCache {
     if (this.#closed) throw new CacheClosedError()
     const key = toKey(queryKey)
     this.#supersede(key)
+    // A set, delete, expire or clear of the key issued after this one wins: the expired copy is not written over it.
+    const token = {}
+    this.#expiring.set(key, token)
     try {
-      await invalidateTiers(this.#tiers, `expire of "${key}"`, (tier) => this.#expireIn(tier, key, true))
+      await invalidateTiers(this.#tiers, `expire of "${key}"`, (tier) =>
+        this.#expireIn(tier, key, true, true, token),
+      )
     } finally {
+      if (this.#expiring.get(key) === token) this.#expiring.delete(key)
       this.#bus?.key('expire', key)
     }
   }
@@ -273,6 +287,7 @@ export class TieredCache {
     if (this.#closed) throw new CacheClosedError()
     this.#reads.forgetAll()
     this.#loads.forgetAll()
+    this.#expiring.clear()
     try {
       await invalidateTiers(this.#tiers, 'clear', (tier) => tier.clear())
     } finally {
@@ -291,6 +306,7 @@ export class TieredCache {
     this.#loads.forgetAll()
     for (const context of this.#running) context.abort(new CacheClosedError())
     this.#wakeAll()
+    this.#stamps.close()
     const closing: Promise<unknown>[] = []
     for (const tier of this.#tiers) {
       const closed = tier.close()
@@ -333,6 +349,7 @@ export class TieredCache {
       defaults: this.#defaults,
       policies: this.#policies,
       now: this.#now,
+      created: () => this.#stamps.created(this.#now()),
       reader: this.#reader,
       closed: () => this.#closed,
       find: (key, schema) => this.#find(key, schema),
@@ -566,7 +583,7 @@ export class TieredCache {
     this.#running.add(context)
     this.#loadCount++
     const started = performance.now()
-    const createdAt = this.#now()
+    const createdAt = this.#stamps.created(this.#now())
     try {
       const timeoutMs = options.timeout === undefined ? undefined : toMs(options.timeout, 'timeout')
       const value = await runQuery(options.queryFn, context, timeoutMs)
@@ -612,8 +629,11 @@ export class TieredCache {
     return written.then(() => bus.key('set', key))
   }
 
-  /** Rewrites the entry under `key` in `tier` as expired, kept for grace; removes it when its grace is over. */
-  #expireIn(tier: Tier, key: string, strict: boolean) {
+  /**
+   * Rewrites the entry under `key` in `tier` as expired, kept for grace; removes it when its grace is over, and, for
+   * an expire (`soft`), when it was written without a grace period (staleIfError): it has no fallback to offer.
+   */
+  #expireIn(tier: Tier, key: string, strict: boolean, soft = true, token?: object) {
     const expire = (entry: CacheEntry | undefined) => {
       if (entry === undefined) {
         // A read that failed hides the entry, not its removal: an expire that could not look is a failed one.
@@ -625,8 +645,10 @@ export class TieredCache {
           new Error('the entry could not be read to expire it'),
         )
       }
+      // Superseded while the entry was read: a newer call's write or removal is already queued after the read.
+      if (token !== undefined && this.#expiring.get(key) !== token) return undefined
       const now = this.#now()
-      if (now >= entry.graceUntil) return tier.remove(key)
+      if (now >= entry.graceUntil || (soft && entry.graceUntil <= entry.expiresAt)) return tier.remove(key)
       return tier.write(key, expiredCopy(entry, now), Math.ceil(entry.graceUntil - now), strict)
     }
     const entry = tier.read(key)
@@ -662,7 +684,7 @@ export class TieredCache {
           for (const tier of this.#tiers) {
             if (!tier.local) continue
             if (message.type === 'delete') tier.remove(key)
-            else this.#expireIn(tier, key, false)
+            else this.#expireIn(tier, key, false, message.type === 'expire')
           }
           this.#wake(key)
         }
@@ -702,6 +724,7 @@ export class TieredCache {
 
   /** A set, delete or clear wins over reads and loads already running for the key. */
   #supersede(key: string): void {
+    this.#expiring.delete(key)
     this.#reads.forget(key)
     this.#loads.forget(key)
   }
@@ -742,6 +765,8 @@ export interface CacheInternals {
   defaults: PolicyDefaults
   policies: Policies
   now: () => number
+  /** The createdAt of an entry whose load starts now (after every invalidation this process made). */
+  created(): number
   reader: ReadPath
   closed(): boolean
   find(key: string, schema: StandardSchemaV1 | undefined): Promise<Found>
