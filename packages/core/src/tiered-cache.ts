@@ -90,6 +90,8 @@ export class TieredCache {
   readonly #reads = new Singleflight<Found>()
   readonly #loads = new Singleflight<unknown>()
   readonly #running = new Set<AbortableLoad>()
+  /** The tags of running loads that carry some, so that a tag invalidation supersedes them. */
+  readonly #taggedLoads = new Map<string, readonly string[]>()
   /** Keys whose expire() is between reading and rewriting the entry, with a token of that call. */
   readonly #expiring = new Map<string, object>()
   /** Waiters for another process's value, woken when the bus names their key. */
@@ -467,6 +469,15 @@ export class TieredCache {
   ): Promise<T> {
     const joined = this.#loads.has(key)
     const load = this.#loads.do(key, (flight) => this.#loadOnce(key, options, policy, flight)) as Promise<T>
+    const tags = policy.tags
+    if (!joined && tags !== undefined) {
+      // A tag invalidation while this load runs supersedes it, so that no caller joins an older value.
+      this.#taggedLoads.set(key, tags)
+      const done = () => {
+        if (this.#taggedLoads.get(key) === tags) this.#taggedLoads.delete(key)
+      }
+      load.then(done, done)
+    }
     const grace = found?.grace
     const softMs =
       grace !== undefined && options.softTimeout !== undefined
@@ -664,7 +675,9 @@ export class TieredCache {
     ) {
       throw new TypeError('tags must be a non-empty array of non-empty strings')
     }
-    // Loads running now started before the stamp: their entries carry an older createdAt and lose to it.
+    // Loads running now started before the stamp: their entries carry an older createdAt and lose to it, and no
+    // caller may join them from now on.
+    this.#supersedeTagged(tags)
     try {
       await this.#stamps.invalidate(tags, hard)
     } finally {
@@ -694,6 +707,7 @@ export class TieredCache {
         return
       case 'tags':
         this.#stamps.drop(message.tags ?? [])
+        this.#supersedeTagged(message.tags ?? [])
         return
     }
   }
@@ -723,6 +737,17 @@ export class TieredCache {
   }
 
   /** A set, delete or clear wins over reads and loads already running for the key. */
+  /** Supersedes the running loads whose entries will carry one of `tags`. */
+  #supersedeTagged(tags: readonly string[]): void {
+    if (this.#taggedLoads.size === 0) return
+    for (const [key, carried] of [...this.#taggedLoads]) {
+      if (carried.some((tag) => tags.includes(tag))) {
+        this.#taggedLoads.delete(key)
+        this.#supersede(key)
+      }
+    }
+  }
+
   #supersede(key: string): void {
     this.#expiring.delete(key)
     this.#reads.forget(key)

@@ -438,3 +438,24 @@ describe('TagStamps with a bus', () => {
     expect(stamps.verdict(entry)).toBe(DELETED)
   })
 })
+
+describe('a tag invalidation while a tagged load runs', () => {
+  it('supersedes the load: a caller who arrives afterwards gets a new load, never the older value', async () => {
+    const cache = new TieredCache({ stores: [createMapStore('l1')] })
+    let release: (value: string) => void = () => {}
+    let loads = 0
+    const queryFn = () => {
+      loads++
+      return loads === 1 ? new Promise<string>((resolve) => (release = resolve)) : Promise.resolve('new')
+    }
+    const first = cache.swr({ queryKey: 'k', tags: ['t'], queryFn })
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    await cache.deleteByTag(['t'])
+    const after = cache.swr({ queryKey: 'k', tags: ['t'], queryFn })
+    release('old')
+    expect(await first).toBe('old')
+    expect(await after).toBe('new')
+    expect(loads).toBe(2)
+    expect(await cache.get('k')).toBe('new')
+  })
+})
