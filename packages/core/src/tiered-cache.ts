@@ -169,7 +169,7 @@ export class TieredCache {
     if (options.forceFresh === true) return this.#load(key, options, policy, undefined)
     const schema = options.schema
     // The hot path: a fresh hit in a synchronous nearest tier costs one resolved promise.
-    const nearest = this.#reader.freshNearest(key, this.#now())
+    const nearest = this.#reader.freshNearest(key, this.#now(), schema)
     if (nearest !== undefined) {
       this.#hits++
       if (this.#emitter.listeners.hit !== undefined) this.#emitHit(key, 0, 'fresh')
@@ -335,7 +335,7 @@ export class TieredCache {
       now: this.#now,
       reader: this.#reader,
       closed: () => this.#closed,
-      find: (key, schema) => this.#find(key, schema),
+      find: (key, schema, batch) => this.#find(key, schema, batch),
       loads: this.#loads,
       countHit: (key, index, state) => this.#countHit(key, index, state),
       miss: (key) => this.#miss(key),
@@ -346,6 +346,9 @@ export class TieredCache {
         this.#loadErrors += failed
       },
       running: this.#running,
+      lease: this.#lease,
+      leaseTtl: (options) => this.#leaseTtl(options),
+      loadHeldElsewhere: (key, call, policy, flight) => this.#loadOnce(key, call, policy, flight, true),
     }
   }
 
@@ -358,20 +361,26 @@ export class TieredCache {
   }
 
   /** One scan of every tier: the synchronous ones in place, the rest shared by concurrent callers of the key. */
-  #find(key: string, schema: StandardSchemaV1 | undefined): Promise<Found> {
+  #find(key: string, schema: StandardSchemaV1 | undefined, batch = false): Promise<Found> {
     const syncEnd = this.#syncEnd()
     return Promise.resolve(this.#reader.scan(key, 0, undefined, schema, syncEnd)).then((near) =>
       near.entry !== undefined || syncEnd === this.#tiers.length
         ? near
-        : this.#findBelow(key, schema, near, syncEnd),
+        : this.#findBelow(key, schema, near, syncEnd, batch),
     )
   }
 
-  #findBelow(key: string, schema: StandardSchemaV1 | undefined, near: Found, from: number): Promise<Found> {
+  #findBelow(
+    key: string,
+    schema: StandardSchemaV1 | undefined,
+    near: Found,
+    from: number,
+    batch = false,
+  ): Promise<Found> {
     const below =
       schema === undefined
-        ? this.#reads.do(key, (flight) => this.#reader.scan(key, from, flight))
-        : Promise.resolve(this.#reader.scan(key, from, undefined, schema))
+        ? this.#reads.do(key, (flight) => this.#reader.scan(key, from, flight, undefined, undefined, batch))
+        : Promise.resolve(this.#reader.scan(key, from, undefined, schema, undefined, batch))
     return below.then((far) => {
       if (near.grace === undefined || far.entry !== undefined) {
         return near.grace === undefined ? far : { ...far, grace: near.grace, graceIndex: near.graceIndex }
@@ -479,14 +488,21 @@ export class TieredCache {
    * One load of `key` for this process. With a lock, one for the fleet: the holder of the lease loads; the others
    * wait for its value in the shared tiers and take the lease themselves if it ends with no value.
    */
-  async #loadOnce<T>(key: string, options: SwrOptions<T>, policy: EntryPolicy, flight: Flight): Promise<T> {
+  async #loadOnce<T>(
+    key: string,
+    options: LoadCall<T>,
+    policy: EntryPolicy,
+    flight: Flight,
+    heldElsewhere = false,
+  ): Promise<T> {
     const lease = this.#lease
     if (lease === undefined || options.forceFresh === true)
       return this.#runLoad(key, options, policy, flight, false)
     const ttl = this.#leaseTtl(options)
     const giveUpAt = performance.now() + (options.timeout === undefined ? ttl + this.#lockTtlMs : ttl)
     for (let attempt = 0; ; attempt++) {
-      const token = await lease.acquire(key, ttl)
+      // swrMany already tried the lease for this key and found it held elsewhere: wait for the holder first.
+      const token = attempt === 0 && heldElsewhere ? undefined : await lease.acquire(key, ttl)
       if (token === NO_LOCK) return this.#runLoad(key, options, policy, flight, false)
       if (token !== undefined) {
         try {
@@ -735,7 +751,7 @@ export interface CacheInternals {
   now: () => number
   reader: ReadPath
   closed(): boolean
-  find(key: string, schema: StandardSchemaV1 | undefined): Promise<Found>
+  find(key: string, schema: StandardSchemaV1 | undefined, batch?: boolean): Promise<Found>
   loads: Singleflight<unknown>
   countHit(key: string, index: number, state: 'fresh' | 'stale'): void
   miss(key: string): void
@@ -743,6 +759,11 @@ export interface CacheInternals {
   write(key: string, entry: CacheEntry, now: number): Promise<unknown> | undefined
   loadCount(started: number, failed: number): void
   running: Set<AbortableLoad>
+  /** The fleet's lease, when the cache has a lock. */
+  lease: Lease | undefined
+  leaseTtl(options: { timeout?: SwrOptions<unknown>['timeout'] }): number
+  /** swr's load of one key whose lease another process holds: waits for its value, loads if none lands. */
+  loadHeldElsewhere<T>(key: string, call: LoadCall<T>, policy: EntryPolicy, flight: Flight): Promise<T>
 }
 
 /**
