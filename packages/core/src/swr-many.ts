@@ -48,11 +48,14 @@ export async function swrMany<T>(
   })
 
   // Every key's scan starts in this tick, so each tier that is not synchronous gets one getMany for all of them.
-  const found = await Promise.all(
-    unique.map((key) =>
-      options.forceFresh === true ? NOTHING_FOUND : engine.find(key, options.schema, true),
-    ),
-  )
+  // Hits in a synchronous tier (memory) are answered in place: only a page with keys to read below awaits.
+  let waiting = false
+  const scans = unique.map((key) => {
+    const scan = options.forceFresh === true ? NOTHING_FOUND : engine.find(key, options.schema, true)
+    if (scan instanceof Promise) waiting = true
+    return scan
+  })
+  const found = waiting ? await Promise.all(scans) : (scans as Found[])
   const values = new Map<string, T | undefined>()
   const stale: { key: string; index: number }[] = []
   const missing: { key: string; found: Found }[] = []
@@ -86,6 +89,7 @@ export async function swrMany<T>(
   const plan: Plan = (flights) => planLoad(engine, options, policy, own, queryKeyOf, flights)
   for (const [key, load] of together(engine, own, plan)) loading.set(key, load)
 
+  if (missing.length === 0) return keys.map((key) => values.get(key))
   let failure: { error: unknown } | undefined
   await Promise.all(
     missing.map(async ({ key, found: near }) => {

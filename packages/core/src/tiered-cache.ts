@@ -32,7 +32,15 @@ import type { StandardSchemaV1 } from './standard-schema.js'
 import { swrMany } from './swr-many.js'
 import { TagStamps } from './tag-stamps.js'
 import type { Tier, TierHost, TierStats } from './tier.js'
-import type { BusMessage, CacheEntry, EntryOptions, QueryKey, SwrManyOptions, SwrOptions } from './types.js'
+import type {
+  BusMessage,
+  CacheEntry,
+  EntryOptions,
+  MaybePromise,
+  QueryKey,
+  SwrManyOptions,
+  SwrOptions,
+} from './types.js'
 import { invalidateTiers, writeTiers } from './write-path.js'
 
 export type { TieredCacheOptions } from './options.js'
@@ -335,7 +343,7 @@ export class TieredCache {
       now: this.#now,
       reader: this.#reader,
       closed: () => this.#closed,
-      find: (key, schema, batch) => this.#find(key, schema, batch),
+      find: (key, schema, batch) => this.#findNow(key, schema, batch),
       loads: this.#loads,
       countHit: (key, index, state) => this.#countHit(key, index, state),
       miss: (key) => this.#miss(key),
@@ -361,13 +369,19 @@ export class TieredCache {
   }
 
   /** One scan of every tier: the synchronous ones in place, the rest shared by concurrent callers of the key. */
-  #find(key: string, schema: StandardSchemaV1 | undefined, batch = false): Promise<Found> {
+  #find(key: string, schema: StandardSchemaV1 | undefined): Promise<Found> {
+    return Promise.resolve(this.#findNow(key, schema, false))
+  }
+
+  /** #find that answers in place while the synchronous tiers have the entry (swrMany's hits make no promise). */
+  #findNow(key: string, schema: StandardSchemaV1 | undefined, batch: boolean): MaybePromise<Found> {
     const syncEnd = this.#syncEnd()
-    return Promise.resolve(this.#reader.scan(key, 0, undefined, schema, syncEnd)).then((near) =>
+    const below = (near: Found) =>
       near.entry !== undefined || syncEnd === this.#tiers.length
         ? near
-        : this.#findBelow(key, schema, near, syncEnd, batch),
-    )
+        : this.#findBelow(key, schema, near, syncEnd, batch)
+    const near = this.#reader.scan(key, 0, undefined, schema, syncEnd)
+    return near instanceof Promise ? near.then(below) : below(near)
   }
 
   #findBelow(
@@ -751,7 +765,7 @@ export interface CacheInternals {
   now: () => number
   reader: ReadPath
   closed(): boolean
-  find(key: string, schema: StandardSchemaV1 | undefined, batch?: boolean): Promise<Found>
+  find(key: string, schema: StandardSchemaV1 | undefined, batch: boolean): MaybePromise<Found>
   loads: Singleflight<unknown>
   countHit(key: string, index: number, state: 'fresh' | 'stale'): void
   miss(key: string): void
