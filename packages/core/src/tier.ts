@@ -280,6 +280,8 @@ export class Tier {
   #flushReads(keys: string[], resolvers: Resolve<CacheEntry | undefined>[]): void {
     if (keys.length === 1) {
       const one = this.#call('get', keys[0], () => this.store.get(keys[0] as string))
+      // A batched read (swrMany) teaches whether the store answers synchronously, as a lone read does.
+      this.sync ??= !(one instanceof Promise)
       ;(resolvers[0] as Resolve<CacheEntry | undefined>)(
         one instanceof Promise ? (one.then(entryOf) as never) : entryOf(one),
       )
@@ -298,6 +300,7 @@ export class Tier {
         }
       },
     )
+    this.sync ??= !(many instanceof Promise)
     Promise.resolve(many).then((entries) => {
       if (entries === ONE_BY_ONE) {
         // Bytes that do not decode under one key must not cost the other keys of the batch: read each alone, so

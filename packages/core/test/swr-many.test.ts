@@ -93,6 +93,14 @@ describe('swrMany', () => {
     expect(remote.calls).toMatchObject({ get: 0, getMany: 1 })
   })
 
+  it('a synchronous tier read only by swrMany is learned as synchronous: later pages read it in place', async () => {
+    const { cache, memory } = setup()
+    await cache.swrMany({ queryKeys: page(5), queryFn: echo })
+    resetCalls(memory)
+    expect(await cache.swrMany({ queryKeys: page(5), queryFn: echo })).toEqual(page(5).map((k) => `v:${k}`))
+    expect(memory.calls).toMatchObject({ get: 5, getMany: 0 })
+  })
+
   it('passes the keys as given and their stored strings', async () => {
     const { cache } = setup()
     const queryFn = vi.fn(async (context: ManyQueryFunctionContext) => context.keys.map(() => 1))
