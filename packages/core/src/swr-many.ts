@@ -13,8 +13,14 @@ import { ORIGINAL_KEY, type ScopedMany } from './namespace.js'
 import { toKey } from './query-key.js'
 import type { Found } from './read-path.js'
 import type { Flight } from './singleflight.js'
-import type { CacheInternals, LoadCall } from './tiered-cache.js'
-import type { ManyQueryFunctionContext, QueryFunctionContext, QueryKey, SwrManyOptions } from './types.js'
+import { type CacheInternals, type LoadCall, SOFT_TIMEOUT, waitFor } from './tiered-cache.js'
+import type {
+  CacheEntry,
+  ManyQueryFunctionContext,
+  QueryFunctionContext,
+  QueryKey,
+  SwrManyOptions,
+} from './types.js'
 
 /** The most keys one background refresh asks queryFn for. */
 export const MAX_REFRESH_BATCH = 100
@@ -34,9 +40,9 @@ export async function swrMany<T>(
   if (!Array.isArray(options.queryKeys)) throw new TypeError('queryKeys must be an array of query keys')
   const keys = options.queryKeys.map((queryKey) => toKey(queryKey))
   const policy = engine.policies.resolve(options)
-  if (options.timeout !== undefined && toMs(options.timeout, 'timeout') <= 0) {
-    throw new RangeError('timeout must be greater than 0')
-  }
+  const timeoutMs = options.timeout === undefined ? undefined : toMs(options.timeout, 'timeout')
+  if (timeoutMs !== undefined && timeoutMs <= 0) throw new RangeError('timeout must be greater than 0')
+  const softMs = options.softTimeout === undefined ? undefined : toMs(options.softTimeout, 'softTimeout')
   const given = (options as ScopedMany)[ORIGINAL_KEY] ?? options.queryKeys
   // A key asked for twice is read and loaded once.
   const unique: string[] = []
@@ -90,21 +96,36 @@ export async function swrMany<T>(
   for (const [key, load] of together(engine, own, plan)) loading.set(key, load)
 
   if (missing.length === 0) return keys.map((key) => values.get(key))
+  const started = new Set(own)
   let failure: { error: unknown } | undefined
   await Promise.all(
     missing.map(async ({ key, found: near }) => {
+      const load = loading.get(key) as Promise<unknown>
+      const grace = near.grace
+      // As in swr: softTimeout serves an entry within grace; a key that joined another call's load keeps this
+      // call's own timeout (the load this call started carries it).
+      const soft = grace === undefined ? undefined : softMs
+      const hard = started.has(key) ? undefined : timeoutMs
       try {
-        values.set(key, (await loading.get(key)) as T | undefined)
-      } catch (error) {
-        const grace = near.grace
-        if (grace !== undefined && engine.now() < grace.graceUntil && !engine.closed()) {
-          engine.report(error, key)
-          engine.countHit(key, near.graceIndex, 'stale')
-          values.set(key, grace.value as T)
+        const outcome =
+          soft === undefined && hard === undefined
+            ? await load
+            : await waitFor(load, key, soft, hard, engine.loads.flight(key))
+        if (outcome !== SOFT_TIMEOUT) {
+          values.set(key, outcome as T | undefined)
           return
         }
-        failure ??= { error }
+        // The load goes on and still writes its result; if it fails, nobody is waiting, so report it.
+        load.catch((error: unknown) => engine.report(error, key))
+      } catch (error) {
+        if (grace === undefined || engine.now() >= grace.graceUntil || engine.closed()) {
+          failure ??= { error }
+          return
+        }
+        engine.report(error, key)
       }
+      engine.countHit(key, near.graceIndex, 'stale')
+      values.set(key, (grace as CacheEntry).value as T)
     }),
   )
   if (failure !== undefined) throw failure.error

@@ -73,7 +73,7 @@ export interface LoadCall<T> {
 
 /** Reaches the engine's internals from swrMany. */
 export const INTERNALS: unique symbol = Symbol('tiered internals')
-const SOFT_TIMEOUT: unique symbol = Symbol('soft timeout')
+export const SOFT_TIMEOUT: unique symbol = Symbol('soft timeout')
 const MISSING: unique symbol = Symbol('missing')
 const ignore = (): void => {}
 /** How often a process that waits for another's lease reads the shared tiers when no bus announces the value. */
@@ -784,7 +784,7 @@ export interface CacheInternals {
  * Waits for `load`, giving SOFT_TIMEOUT after `softMs` or rejecting with CacheTimeoutError after `hardMs`, unless
  * the loader already has its value (the rest is its writes).
  */
-function waitFor<T>(
+export function waitFor<T>(
   load: Promise<T>,
   key: string,
   softMs: number | undefined,

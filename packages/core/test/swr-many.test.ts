@@ -319,6 +319,31 @@ describe('swrMany', () => {
     expect(hasErrorCode(error, 'TIERED_TIMEOUT')).toBe(true)
   })
 
+  it('softTimeout serves the grace entry of a key when the bulk load is slower; the load still writes', async () => {
+    const { cache, clock, remote } = setup({ staleIfError: '1h' })
+    await cache.swrMany({ queryKeys: ['a'], queryFn: async () => ['old'] })
+    clock.advance(61_000)
+    const gate = deferred<void>()
+    const queryFn = vi.fn(async ({ keys }: ManyQueryFunctionContext) => {
+      await gate.promise
+      return keys.map(() => 'new')
+    })
+    expect(await cache.swrMany({ queryKeys: ['a'], queryFn, softTimeout: 20 })).toEqual(['old'])
+    gate.resolve()
+    await vi.waitFor(async () => expect(await remote.get('a')).toMatchObject({ value: 'new' }))
+  })
+
+  it('a key that joined another call’s load keeps this call’s timeout', async () => {
+    const { cache } = setup()
+    const gate = deferred<string>()
+    const slow = cache.swr({ queryKey: 'b', queryFn: () => gate.promise })
+    const many = cache.swrMany({ queryKeys: ['a', 'b'], queryFn: echo, timeout: 30 })
+    const error = await many.catch((caught: unknown) => caught)
+    expect(hasErrorCode(error, 'TIERED_TIMEOUT')).toBe(true)
+    gate.resolve('late')
+    expect(await slow).toBe('late')
+  })
+
   it('bad input is a typed error and reads nothing', async () => {
     const { cache, remote } = setup()
     resetCalls(remote)
@@ -326,6 +351,10 @@ describe('swrMany', () => {
     await expect(cache.swrMany({ queryKeys: ['a'], queryFn: 1 as never })).rejects.toThrow(TypeError)
     await expect(cache.swrMany({ queryKeys: [[]], queryFn: echo })).rejects.toThrow(RangeError)
     await expect(cache.swrMany({ queryKeys: ['a'], queryFn: echo, ttl: -1 })).rejects.toThrow(RangeError)
+    await expect(cache.swrMany({ queryKeys: ['a'], queryFn: echo, timeout: 0 })).rejects.toThrow(RangeError)
+    await expect(
+      cache.swrMany({ queryKeys: ['a'], queryFn: echo, softTimeout: 'x' as never }),
+    ).rejects.toThrow(RangeError)
     expect(remote.calls.get + remote.calls.getMany).toBe(0)
   })
 
