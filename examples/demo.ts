@@ -1,6 +1,7 @@
 // The README's example as a live story: memory over a second tier, a query with fresh 2s and ttl 5m, and what
 // each call did (fresh hit, stale value served while one refresh ran, or a load), with timings, over ~10 seconds.
 
+import { setTimeout as sleep } from 'node:timers/promises'
 import { type CacheEvents, type CacheStore, TieredCache } from '@tiered/core'
 import { hashKeyMD5 } from '@tiered/keys'
 import { createKeyvStore } from '@tiered/store-keyv'
@@ -18,8 +19,7 @@ interface Todo {
 
 const started = performance.now()
 const clock = () => `${((performance.now() - started) / 1000).toFixed(2).padStart(5)}s`
-const sleepUntil = (seconds: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.max(0, started + seconds * 1000 - performance.now())))
+const sleepUntil = (seconds: number) => sleep(Math.max(0, started + seconds * 1000 - performance.now()))
 const say = (text: string) => console.log(`[${clock()}] ${text}`)
 
 /** The second tier: Redis when REDIS_URL is set or redis-server is on the PATH, else Keyv in memory. */
@@ -66,7 +66,7 @@ let failNextLoad = false
 async function fetchTodos(userId: number): Promise<Todo[]> {
   loaderCalls++
   const call = loaderCalls
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  await sleep(300)
   if (failNextLoad) {
     failNextLoad = false
     throw new Error('the todo service answered 503')
