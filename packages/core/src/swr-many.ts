@@ -176,7 +176,7 @@ async function planLoad<T>(
 ): Promise<readonly Promise<unknown>[]> {
   const lease = engine.lease
   if (lease === undefined || options.forceFresh === true) {
-    return spread(runBulk(engine, options, policy, keys, queryKeyOf, flights), keys.length)
+    return spread(runBulk(engine, options, policy, keys, queryKeyOf, flights, false), keys.length)
   }
   const tokens = await Promise.all(keys.map((key) => lease.acquire(key, engine.leaseTtl(options))))
   const each = loadHeld(engine, options, policy, keys, queryKeyOf, flights, tokens, keys.length)
@@ -281,6 +281,7 @@ function loadHeld<T>(
     mine.map((i) => keys[i] as string),
     queryKeyOf,
     mine.map((i) => flights[i] as Flight),
+    background,
   )
   const lease = engine.lease
   const release = () => {
@@ -346,6 +347,7 @@ async function runBulk<T>(
   keys: readonly string[],
   queryKeyOf: ReadonlyMap<string, QueryKey>,
   flights: readonly Flight[],
+  background: boolean,
 ): Promise<readonly (T | undefined)[]> {
   if (engine.closed()) throw new CacheClosedError()
   const context = new ManyLoadContext(
@@ -354,6 +356,7 @@ async function runBulk<T>(
   )
   engine.running.add(context)
   engine.loadCount(1, 0)
+  const started = performance.now()
   const createdAt = engine.now()
   try {
     const timeoutMs = options.timeout === undefined ? undefined : toMs(options.timeout, 'timeout')
@@ -372,9 +375,11 @@ async function runBulk<T>(
       if (written !== undefined) writes.push(written)
     })
     await Promise.all(writes)
+    engine.loaded(keys, performance.now() - started, background, undefined)
     return answer
   } catch (error) {
     engine.loadCount(0, 1)
+    engine.loaded(keys, performance.now() - started, background, error)
     throw error
   } finally {
     engine.running.delete(context)

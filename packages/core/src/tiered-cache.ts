@@ -354,6 +354,14 @@ export class TieredCache {
         this.#loadErrors += failed
       },
       running: this.#running,
+      loaded: (keys, durationMs, background, error) => {
+        if (this.#emitter.listeners.load === undefined) return
+        for (const key of keys) {
+          const event: CacheEvents['load'] = { key, durationMs, background }
+          if (error !== undefined) event.error = error
+          this.#emitter.emit('load', event)
+        }
+      },
       lease: this.#lease,
       leaseTtl: (options) => this.#leaseTtl(options),
       loadHeldElsewhere: (key, call, policy, flight) => this.#loadOnce(key, call, policy, flight, true),
@@ -782,6 +790,8 @@ export interface CacheInternals {
   write(key: string, entry: CacheEntry, now: number): Promise<unknown> | undefined
   loadCount(started: number, failed: number): void
   running: Set<AbortableLoad>
+  /** A `load` event for each key of a bulk load that ended (with its error when it failed). */
+  loaded(keys: readonly string[], durationMs: number, background: boolean, error: unknown): void
   /** The fleet's lease, when the cache has a lock. */
   lease: Lease | undefined
   leaseTtl(options: { timeout?: SwrOptions<unknown>['timeout'] }): number

@@ -344,6 +344,26 @@ describe('swrMany', () => {
     expect(await slow).toBe('late')
   })
 
+  it('a load event per key of a bulk load: its keys, background for a refresh, the error of a failed one', async () => {
+    const { cache, clock } = setup()
+    const events: { key: string; background: boolean; error?: unknown }[] = []
+    cache.on('load', ({ key, background, error }) => events.push({ key, background, error }))
+    await cache.swrMany({ queryKeys: ['a', 'b'], queryFn: echo })
+    expect(events).toEqual([
+      { key: 'a', background: false, error: undefined },
+      { key: 'b', background: false, error: undefined },
+    ])
+    clock.advance(10_000)
+    await cache.swrMany({ queryKeys: ['a'], queryFn: echo })
+    await vi.waitFor(() => expect(events).toHaveLength(3))
+    expect(events[2]).toEqual({ key: 'a', background: true, error: undefined })
+    const failure = new Error('down')
+    await expect(cache.swrMany({ queryKeys: ['c'], queryFn: () => Promise.reject(failure) })).rejects.toBe(
+      failure,
+    )
+    expect(events[3]).toEqual({ key: 'c', background: false, error: failure })
+  })
+
   it('bad input is a typed error and reads nothing', async () => {
     const { cache, remote } = setup()
     resetCalls(remote)
