@@ -4,7 +4,7 @@
 import { type ManyQueryFunctionContext, TieredCache } from '@tiered/core'
 import { createMemoryStore } from '@tiered/store-memory'
 import { createRedisBus, createRedisLock, createRedisStore } from '@tiered/store-redis'
-import { commandsUnder, watchCommands } from '@tiered/testing'
+import { commandsUnder, createClock, watchCommands } from '@tiered/testing'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { connectRedis, uniquePrefix } from './support/redis.js'
@@ -17,8 +17,9 @@ afterAll(() => {
   redis.disconnect()
 })
 
-function member(prefix: string, fleet = true) {
+function member(prefix: string, fleet = true, now?: () => number) {
   return new TieredCache({
+    ...(now === undefined ? {} : { now }),
     stores: [createMemoryStore('memory'), createRedisStore('redis', redis, { keyPrefix: prefix })],
     ...(fleet
       ? {
@@ -75,6 +76,43 @@ describe('swrMany on Redis', () => {
     expect(fromA).toEqual(expected)
     expect(fromB).toEqual(expected)
     expect(asked.sort()).toEqual([...keys].sort())
+    expect(await redis.keys(`${prefix}lock:*`)).toEqual([])
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('stale keys seen by two members are refreshed once in the fleet: each key by the member that got its lease', async () => {
+    const prefix = uniquePrefix('refresh')
+    const clock = createClock(Date.now())
+    const [a, b] = [member(prefix, true, clock.now), member(prefix, true, clock.now)]
+    await Promise.all([a.ready(), b.ready()])
+    const keys = page(20)
+    const first = async ({ keys: asked }: ManyQueryFunctionContext) => asked.map((key) => `old:${key}`)
+    await a.swrMany({ queryKeys: keys, queryFn: first, fresh: '10s', ttl: '1m' })
+    await b.swrMany({ queryKeys: keys, queryFn: first, fresh: '10s', ttl: '1m' })
+    clock.advance(10_000)
+    const refreshed: string[] = []
+    const queryFn = async ({ keys: asked }: ManyQueryFunctionContext) => {
+      refreshed.push(...asked)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      return asked.map((key) => `new:${key}`)
+    }
+    const served = await Promise.all([
+      a.swrMany({ queryKeys: keys, queryFn, fresh: '10s', ttl: '1m' }),
+      b.swrMany({ queryKeys: keys, queryFn, fresh: '10s', ttl: '1m' }),
+    ])
+    // Stale values are served at once.
+    expect(served).toEqual([keys.map((key) => `old:${key}`), keys.map((key) => `old:${key}`)])
+    await vi.waitFor(
+      async () => {
+        // get never loads: this waits without starting refreshes of its own.
+        for (const cache of [a, b])
+          expect(await Promise.all(keys.map((key) => cache.get(key)))).toEqual(
+            keys.map((key) => `new:${key}`),
+          )
+      },
+      { timeout: 5_000, interval: 20 },
+    )
+    expect(refreshed.sort()).toEqual([...keys].sort())
     expect(await redis.keys(`${prefix}lock:*`)).toEqual([])
     await Promise.all([a.close(), b.close()])
   })
