@@ -47,6 +47,8 @@ function entry(value: unknown, now: number, fresh = 10_000, ttl = 60_000, grace 
   }
 }
 
+/** Bounds for waiting on background work, generous enough for two busy cores. */
+const WAIT = { timeout: 5_000, interval: 5 }
 const page = (n: number) => Array.from({ length: n }, (_, i) => `p${i}`)
 /** Answers each key with `v:<key>`. */
 const echo = async ({ keys }: ManyQueryFunctionContext) => keys.map((key) => `v:${key}`)
@@ -152,13 +154,13 @@ describe('swrMany', () => {
     )
     const values = await cache.swrMany({ queryKeys: page(10), queryFn })
     expect(values).toEqual(page(10).map((k) => `old:${k}`))
-    await vi.waitFor(() => expect(queryFn).toHaveBeenCalledTimes(1))
+    await vi.waitFor(() => expect(queryFn).toHaveBeenCalledTimes(1), WAIT)
     // A second caller while the refresh runs starts no other load, swr neither.
     await cache.swrMany({ queryKeys: page(10), queryFn })
     await cache.swr({ queryKey: 'p3', queryFn: async () => 'single' })
     expect(queryFn).toHaveBeenCalledTimes(1)
     refreshed.resolve([])
-    await vi.waitFor(async () => expect(await remote.get('p9')).toMatchObject({ value: 'new:p9' }))
+    await vi.waitFor(async () => expect(await remote.get('p9')).toMatchObject({ value: 'new:p9' }), WAIT)
     expect(await cache.swrMany({ queryKeys: ['p0', 'p9'], queryFn })).toEqual(['new:p0', 'new:p9'])
     expect(queryFn).toHaveBeenCalledTimes(1)
   })
@@ -170,7 +172,7 @@ describe('swrMany', () => {
     clock.advance(10_000)
     const queryFn = vi.fn(echo)
     await cache.swrMany({ queryKeys: keys, queryFn })
-    await vi.waitFor(() => expect(queryFn).toHaveBeenCalledTimes(3))
+    await vi.waitFor(() => expect(queryFn).toHaveBeenCalledTimes(3), WAIT)
     const sizes = queryFn.mock.calls.map(([context]) => context.keys.length)
     expect(sizes).toEqual([MAX_REFRESH_BATCH, MAX_REFRESH_BATCH, 50])
   })
@@ -181,7 +183,7 @@ describe('swrMany', () => {
     await remote.set('k', entry('other', clock.now()), 60_000)
     const queryFn = vi.fn(echo)
     expect(await cache.swrMany({ queryKeys: ['k'], queryFn })).toEqual(['old'])
-    await vi.waitFor(() => expect(memory.get('k')).toMatchObject({ value: 'other' }))
+    await vi.waitFor(() => expect(memory.get('k')).toMatchObject({ value: 'other' }), WAIT)
     expect(queryFn).not.toHaveBeenCalled()
   })
 
@@ -193,7 +195,7 @@ describe('swrMany', () => {
     await expect(
       cache.swrMany({ queryKeys: ['a', 'b'], queryFn: async () => Promise.reject(failure) }),
     ).resolves.toEqual(['v:a', 'v:b'])
-    await vi.waitFor(() => expect(errors).toContain(failure))
+    await vi.waitFor(() => expect(errors).toContain(failure), WAIT)
     expect(errors.filter((error) => error === failure)).toHaveLength(1)
     expect(await remote.get('a')).toMatchObject({ value: 'v:a' })
   })
@@ -206,7 +208,7 @@ describe('swrMany', () => {
       return keys.map((k) => `bulk:${k}`)
     })
     const all = cache.swrMany({ queryKeys: ['a', 'b'], queryFn: many })
-    await vi.waitFor(() => expect(many).toHaveBeenCalledTimes(1))
+    await vi.waitFor(() => expect(many).toHaveBeenCalledTimes(1), WAIT)
     const single = vi.fn(async () => 'single')
     const one = cache.swr({ queryKey: 'b', queryFn: single })
     gate.resolve()
@@ -220,10 +222,10 @@ describe('swrMany', () => {
     const gate = deferred<string>()
     const single = vi.fn(() => gate.promise)
     const one = cache.swr({ queryKey: 'b', queryFn: single })
-    await vi.waitFor(() => expect(single).toHaveBeenCalledTimes(1))
+    await vi.waitFor(() => expect(single).toHaveBeenCalledTimes(1), WAIT)
     const many = vi.fn(echo)
     const all = cache.swrMany({ queryKeys: ['a', 'b', 'c'], queryFn: many })
-    await vi.waitFor(() => expect(many).toHaveBeenCalledTimes(1))
+    await vi.waitFor(() => expect(many).toHaveBeenCalledTimes(1), WAIT)
     expect(many.mock.calls[0]?.[0].keys).toEqual(['a', 'c'])
     gate.resolve('single:b')
     expect(await all).toEqual(['v:a', 'single:b', 'v:c'])
@@ -251,7 +253,7 @@ describe('swrMany', () => {
       return keys.map((k) => `v:${k}`)
     })
     const all = cache.swrMany({ queryKeys: ['a', 'b'], queryFn })
-    await vi.waitFor(() => expect(queryFn).toHaveBeenCalledTimes(1))
+    await vi.waitFor(() => expect(queryFn).toHaveBeenCalledTimes(1), WAIT)
     await cache.delete('a')
     gate.resolve()
     expect(await all).toEqual(['v:a', 'v:b'])
@@ -330,7 +332,7 @@ describe('swrMany', () => {
     })
     expect(await cache.swrMany({ queryKeys: ['a'], queryFn, softTimeout: 20 })).toEqual(['old'])
     gate.resolve()
-    await vi.waitFor(async () => expect(await remote.get('a')).toMatchObject({ value: 'new' }))
+    await vi.waitFor(async () => expect(await remote.get('a')).toMatchObject({ value: 'new' }), WAIT)
   })
 
   it('a key that joined another call’s load keeps this call’s timeout', async () => {
@@ -355,7 +357,7 @@ describe('swrMany', () => {
     ])
     clock.advance(10_000)
     await cache.swrMany({ queryKeys: ['a'], queryFn: echo })
-    await vi.waitFor(() => expect(events).toHaveLength(3))
+    await vi.waitFor(() => expect(events).toHaveLength(3), WAIT)
     expect(events[2]).toEqual({ key: 'a', background: true, error: undefined })
     const failure = new Error('down')
     await expect(cache.swrMany({ queryKeys: ['c'], queryFn: () => Promise.reject(failure) })).rejects.toBe(
@@ -380,8 +382,9 @@ describe('swrMany', () => {
 
   it('close() aborts a running bulk load: the call rejects with CacheClosedError', async () => {
     const { cache } = setup()
-    const running = cache.swrMany({ queryKeys: ['a'], queryFn: () => new Promise<string[]>(() => {}) })
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    const queryFn = vi.fn(() => new Promise<string[]>(() => {}))
+    const running = cache.swrMany({ queryKeys: ['a'], queryFn })
+    await vi.waitFor(() => expect(queryFn).toHaveBeenCalledTimes(1), WAIT)
     await cache.close()
     const error = await running.catch((caught: unknown) => caught)
     expect(hasErrorCode(error, 'TIERED_CLOSED')).toBe(true)
