@@ -17,14 +17,23 @@ afterAll(() => {
   redis.disconnect()
 })
 
-function member(prefix: string, fleet = true, now?: () => number) {
+/** `refused` hears of each key whose lease this member asked for and found held elsewhere. */
+function member(prefix: string, fleet = true, now?: () => number, refused?: (key: string) => void) {
+  const lock = createRedisLock(redis, { keyPrefix: `${prefix}lock:` })
   return new TieredCache({
     ...(now === undefined ? {} : { now }),
     stores: [createMemoryStore('memory'), createRedisStore('redis', redis, { keyPrefix: prefix })],
     ...(fleet
       ? {
           bus: createRedisBus(redis, { channel: `${prefix}bus` }),
-          lock: createRedisLock(redis, { keyPrefix: `${prefix}lock:` }),
+          lock: {
+            acquire: async (key: string, ttlMs: number) => {
+              const token = await lock.acquire(key, ttlMs)
+              if (token === undefined) refused?.(key)
+              return token
+            },
+            release: (key: string, token: string) => lock.release(key, token),
+          },
         }
       : {}),
   })
@@ -119,7 +128,8 @@ describe('swrMany on Redis', () => {
 
   it('swr on another member waits for the key that swrMany holds the lease of, and does not load it', async () => {
     const prefix = uniquePrefix('join')
-    const [a, b] = [member(prefix), member(prefix)]
+    const refused: string[] = []
+    const [a, b] = [member(prefix), member(prefix, true, undefined, (key) => refused.push(key))]
     await Promise.all([a.ready(), b.ready()])
     let release!: () => void
     const gate = new Promise<void>((resolve) => {
@@ -133,8 +143,8 @@ describe('swrMany on Redis', () => {
     await vi.waitFor(() => expect(many).toHaveBeenCalledTimes(1), { timeout: 5_000, interval: 5 })
     const single = vi.fn(async () => 'single')
     const one = b.swr({ queryKey: 'y', queryFn: single })
-    // b is waiting on the lease a holds; a then answers.
-    await new Promise((resolve) => setTimeout(resolve, 30))
+    // b found the lease held by a and waits for a's value.
+    await vi.waitFor(() => expect(refused).toContain('y'), { timeout: 5_000, interval: 5 })
     release()
     expect(await one).toBe('bulk:y')
     expect(await bulk).toEqual(['bulk:x', 'bulk:y'])
