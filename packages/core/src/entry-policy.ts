@@ -111,9 +111,14 @@ export function withChosen(policy: EntryPolicy, chosen: LoadOptions, defaults: P
 
 /** Checks a setOptions call at once, so that a bad duration fails inside queryFn where its author can see it. */
 export function checkChosen(chosen: LoadOptions): void {
-  if (chosen.ttl !== undefined && toMs(chosen.ttl, 'setOptions ttl') <= 0)
-    throw new RangeError('setOptions ttl must be greater than 0')
-  if (chosen.fresh !== undefined) toMs(chosen.fresh, 'setOptions fresh')
+  const ttl = chosen.ttl === undefined ? undefined : toMs(chosen.ttl, 'setOptions ttl')
+  if (ttl !== undefined && ttl <= 0) throw new RangeError('setOptions ttl must be greater than 0')
+  if (chosen.fresh !== undefined) {
+    const fresh = toMs(chosen.fresh, 'setOptions fresh')
+    // A fresh longer than the call's ttl is cut to it; one longer than a ttl set in the same call is a mistake.
+    if (ttl !== undefined && fresh > ttl)
+      throw new RangeError(`setOptions fresh (${fresh}ms) must not be longer than its ttl (${ttl}ms)`)
+  }
   if (chosen.staleIfError !== undefined) toMs(chosen.staleIfError, 'setOptions staleIfError')
   if (chosen.tags !== undefined) checkTags(chosen.tags, undefined)
 }

@@ -4,6 +4,7 @@
 
 import { CacheTimeoutError } from './errors.js'
 import type { AbortableLoad } from './load-context.js'
+import type { Flight } from './singleflight.js'
 
 export function runQuery<C extends AbortableLoad, T>(
   queryFn: (context: C) => T | PromiseLike<T>,
@@ -32,6 +33,46 @@ export function runQuery<C extends AbortableLoad, T>(
       return
     }
     Promise.resolve(loading).then(
+      (value) => {
+        stop()
+        resolve(value)
+      },
+      (error: unknown) => {
+        stop()
+        reject(error)
+      },
+    )
+  })
+}
+
+/** What `waitFor` gives when `softTimeout` passed first: serve the entry within grace, let the load go on. */
+export const SOFT_TIMEOUT: unique symbol = Symbol('soft timeout')
+
+/**
+ * Waits for `load`, giving SOFT_TIMEOUT after `softMs` or rejecting with CacheTimeoutError after `hardMs`, unless
+ * the loader already has its value (the rest is its writes).
+ */
+export function waitFor<T>(
+  load: Promise<T>,
+  key: string,
+  softMs: number | undefined,
+  hardMs: number | undefined,
+  flight: Flight | undefined,
+): Promise<T | typeof SOFT_TIMEOUT> {
+  return new Promise<T | typeof SOFT_TIMEOUT>((resolve, reject) => {
+    const soft = softMs === undefined ? undefined : setTimeout(() => resolve(SOFT_TIMEOUT), softMs)
+    const hard =
+      hardMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            if ((flight as { loaded?: boolean } | undefined)?.loaded !== true)
+              reject(new CacheTimeoutError(key, hardMs))
+          }, hardMs)
+    const stop = () => {
+      if (soft !== undefined) clearTimeout(soft)
+      if (hard !== undefined) clearTimeout(hard)
+    }
+    load.then(
       (value) => {
         stop()
         resolve(value)

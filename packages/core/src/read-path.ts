@@ -52,6 +52,7 @@ export class ReadPath {
    */
   freshNearest(key: string, now: number, schema: StandardSchemaV1 | undefined): CacheEntry | undefined {
     const tier = this.#tiers[0] as Tier
+    // A synchronous tier that is shared (not local) holds values no schema has checked yet.
     if (tier.sync !== true || (schema !== undefined && !tier.local)) return undefined
     const entry = tier.read(key) as CacheEntry | undefined
     if (entry === undefined || now >= entry.freshUntil) return undefined
@@ -62,7 +63,7 @@ export class ReadPath {
   /**
    * Reads tiers [from, to) for `key`. Synchronous while the tiers and stamps answer synchronously. `schema` checks
    * values from tiers that are not local. The hit is backfilled into tiers [0, index) unless `flight` was
-   * superseded meanwhile.
+   * superseded meanwhile. `batch`: many keys are scanned in this tick, so each tier reads them as one getMany.
    */
   scan(
     key: string,
@@ -70,9 +71,10 @@ export class ReadPath {
     flight?: Superseded,
     schema?: StandardSchemaV1,
     to = this.#tiers.length,
+    batch = false,
   ): MaybePromise<Found> {
     const found: Found = { entry: undefined, index: -1, grace: undefined, graceIndex: -1 }
-    return this.#walk(found, key, from, to, flight, schema)
+    return this.#walk(found, key, from, to, flight, schema, batch)
   }
 
   #walk(
@@ -82,9 +84,10 @@ export class ReadPath {
     to: number,
     flight: Superseded | undefined,
     schema: StandardSchemaV1 | undefined,
+    batch: boolean,
   ): MaybePromise<Found> {
     for (let i = from; i < to; i++) {
-      const read = (this.#tiers[i] as Tier).read(key)
+      const read = (this.#tiers[i] as Tier).read(key, batch)
       const step =
         read instanceof Promise
           ? read.then((entry) =>
@@ -96,7 +99,9 @@ export class ReadPath {
       if (step === DONE) return found
       if (step !== NEXT) {
         const next = i + 1
-        return step.then((done) => (done === DONE ? found : this.#walk(found, key, next, to, flight, schema)))
+        return step.then((done) =>
+          done === DONE ? found : this.#walk(found, key, next, to, flight, schema, batch),
+        )
       }
     }
     return found

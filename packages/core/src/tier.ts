@@ -98,12 +98,16 @@ export class Tier {
     }
   }
 
-  /** The entry under `key`, or undefined on a miss, a failure, a timeout or an open circuit. Never rejects. */
-  read(key: string): MaybePromise<CacheEntry | undefined> {
+  /**
+   * The entry under `key`, or undefined on a miss, a failure, a timeout or an open circuit. Never rejects.
+   * `batch`: the caller reads many keys in this tick (swrMany), so even the first read waits for the others and
+   * they go out as one getMany.
+   */
+  read(key: string, batch = false): MaybePromise<CacheEntry | undefined> {
     if (this.#readCircuit?.open === true) return undefined
     const before = this.#before(key)
-    if (before !== undefined) return before.then(() => this.#sendRead(key))
-    return this.#sendRead(key)
+    if (before !== undefined) return before.then(() => this.#sendRead(key, batch))
+    return this.#sendRead(key, batch)
   }
 
   /**
@@ -189,10 +193,13 @@ export class Tier {
     return run
   }
 
-  #sendRead(key: string): MaybePromise<CacheEntry | undefined> {
+  #sendRead(key: string, batch: boolean): MaybePromise<CacheEntry | undefined> {
     // While a read is out, reads that arrive go out together as one getMany once the tick ends; a lone read goes
     // straight out, so that one caller never waits for a batch.
-    if (this.#readsOut > 0 && this.sync === false && this.store.getMany !== undefined)
+    if (
+      (batch ? this.sync !== true : this.#readsOut > 0 && this.sync === false) &&
+      this.store.getMany !== undefined
+    )
       return this.#reads.add(key)
     const result = this.#call('get', key, () => this.store.get(key))
     if (result instanceof Promise) {
@@ -273,6 +280,8 @@ export class Tier {
   #flushReads(keys: string[], resolvers: Resolve<CacheEntry | undefined>[]): void {
     if (keys.length === 1) {
       const one = this.#call('get', keys[0], () => this.store.get(keys[0] as string))
+      // A batched read (swrMany) teaches whether the store answers synchronously, as a lone read does.
+      this.sync ??= !(one instanceof Promise)
       ;(resolvers[0] as Resolve<CacheEntry | undefined>)(
         one instanceof Promise ? (one.then(entryOf) as never) : entryOf(one),
       )
@@ -291,6 +300,7 @@ export class Tier {
         }
       },
     )
+    this.sync ??= !(many instanceof Promise)
     Promise.resolve(many).then((entries) => {
       if (entries === ONE_BY_ONE) {
         // Bytes that do not decode under one key must not cost the other keys of the batch: read each alone, so

@@ -22,7 +22,7 @@ import {
 import { CacheEmitter, type CacheEventName, type CacheEvents, type CacheListener } from './events.js'
 import { Lease, NO_LOCK } from './lease.js'
 import { type AbortableLoad, LoadContext } from './load-context.js'
-import { runQuery } from './load-runner.js'
+import { runQuery, SOFT_TIMEOUT, waitFor } from './load-runner.js'
 import { CacheNamespace, ORIGINAL_KEY, type Scoped } from './namespace.js'
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.js'
 import { toKey } from './query-key.js'
@@ -32,7 +32,15 @@ import type { StandardSchemaV1 } from './standard-schema.js'
 import { swrMany } from './swr-many.js'
 import { TagStamps } from './tag-stamps.js'
 import type { Tier, TierHost, TierStats } from './tier.js'
-import type { BusMessage, CacheEntry, EntryOptions, QueryKey, SwrManyOptions, SwrOptions } from './types.js'
+import type {
+  BusMessage,
+  CacheEntry,
+  EntryOptions,
+  MaybePromise,
+  QueryKey,
+  SwrManyOptions,
+  SwrOptions,
+} from './types.js'
 import { invalidateTiers, writeTiers } from './write-path.js'
 
 export type { TieredCacheOptions } from './options.js'
@@ -65,7 +73,6 @@ export interface LoadCall<T> {
 
 /** Reaches the engine's internals from swrMany. */
 const INTERNALS: unique symbol = Symbol('tiered internals')
-const SOFT_TIMEOUT: unique symbol = Symbol('soft timeout')
 const MISSING: unique symbol = Symbol('missing')
 const ignore = (): void => {}
 /** How often a process that waits for another's lease reads the shared tiers when no bus announces the value. */
@@ -354,7 +361,7 @@ export class TieredCache {
       created: () => this.#stamps.created(this.#now()),
       reader: this.#reader,
       closed: () => this.#closed,
-      find: (key, schema) => this.#find(key, schema),
+      find: (key, schema, batch) => this.#findNow(key, schema, batch),
       loads: this.#loads,
       countHit: (key, index, state) => this.#countHit(key, index, state),
       miss: (key) => this.#miss(key),
@@ -365,6 +372,17 @@ export class TieredCache {
         this.#loadErrors += failed
       },
       running: this.#running,
+      loaded: (keys, durationMs, background, error) => {
+        if (this.#emitter.listeners.load === undefined) return
+        for (const key of keys) {
+          const event: CacheEvents['load'] = { key, durationMs, background }
+          if (error !== undefined) event.error = error
+          this.#emitter.emit('load', event)
+        }
+      },
+      lease: this.#lease,
+      leaseTtl: (options) => this.#leaseTtl(options),
+      loadHeldElsewhere: (key, call, policy, flight) => this.#loadOnce(key, call, policy, flight, true),
     }
   }
 
@@ -378,19 +396,31 @@ export class TieredCache {
 
   /** One scan of every tier: the synchronous ones in place, the rest shared by concurrent callers of the key. */
   #find(key: string, schema: StandardSchemaV1 | undefined): Promise<Found> {
-    const syncEnd = this.#syncEnd()
-    return Promise.resolve(this.#reader.scan(key, 0, undefined, schema, syncEnd)).then((near) =>
-      near.entry !== undefined || syncEnd === this.#tiers.length
-        ? near
-        : this.#findBelow(key, schema, near, syncEnd),
-    )
+    return Promise.resolve(this.#findNow(key, schema, false))
   }
 
-  #findBelow(key: string, schema: StandardSchemaV1 | undefined, near: Found, from: number): Promise<Found> {
+  /** #find that answers in place while the synchronous tiers have the entry (swrMany's hits make no promise). */
+  #findNow(key: string, schema: StandardSchemaV1 | undefined, batch: boolean): MaybePromise<Found> {
+    const syncEnd = this.#syncEnd()
+    const below = (near: Found) =>
+      near.entry !== undefined || syncEnd === this.#tiers.length
+        ? near
+        : this.#findBelow(key, schema, near, syncEnd, batch)
+    const near = this.#reader.scan(key, 0, undefined, schema, syncEnd)
+    return near instanceof Promise ? near.then(below) : below(near)
+  }
+
+  #findBelow(
+    key: string,
+    schema: StandardSchemaV1 | undefined,
+    near: Found,
+    from: number,
+    batch = false,
+  ): Promise<Found> {
     const below =
       schema === undefined
-        ? this.#reads.do(key, (flight) => this.#reader.scan(key, from, flight))
-        : Promise.resolve(this.#reader.scan(key, from, undefined, schema))
+        ? this.#reads.do(key, (flight) => this.#reader.scan(key, from, flight, undefined, undefined, batch))
+        : Promise.resolve(this.#reader.scan(key, from, undefined, schema, undefined, batch))
     return below.then((far) => {
       if (near.grace === undefined || far.entry !== undefined) {
         return near.grace === undefined ? far : { ...far, grace: near.grace, graceIndex: near.graceIndex }
@@ -507,14 +537,21 @@ export class TieredCache {
    * One load of `key` for this process. With a lock, one for the fleet: the holder of the lease loads; the others
    * wait for its value in the shared tiers and take the lease themselves if it ends with no value.
    */
-  async #loadOnce<T>(key: string, options: SwrOptions<T>, policy: EntryPolicy, flight: Flight): Promise<T> {
+  async #loadOnce<T>(
+    key: string,
+    options: LoadCall<T>,
+    policy: EntryPolicy,
+    flight: Flight,
+    heldElsewhere = false,
+  ): Promise<T> {
     const lease = this.#lease
     if (lease === undefined || options.forceFresh === true)
       return this.#runLoad(key, options, policy, flight, false)
     const ttl = this.#leaseTtl(options)
     const giveUpAt = performance.now() + (options.timeout === undefined ? ttl + this.#lockTtlMs : ttl)
     for (let attempt = 0; ; attempt++) {
-      const token = await lease.acquire(key, ttl)
+      // swrMany already tried the lease for this key and found it held elsewhere: wait for the holder first.
+      const token = attempt === 0 && heldElsewhere ? undefined : await lease.acquire(key, ttl)
       if (token === NO_LOCK) return this.#runLoad(key, options, policy, flight, false)
       if (token !== undefined) {
         try {
@@ -794,7 +831,7 @@ export interface CacheInternals {
   created(): number
   reader: ReadPath
   closed(): boolean
-  find(key: string, schema: StandardSchemaV1 | undefined): Promise<Found>
+  find(key: string, schema: StandardSchemaV1 | undefined, batch: boolean): MaybePromise<Found>
   loads: Singleflight<unknown>
   countHit(key: string, index: number, state: 'fresh' | 'stale'): void
   miss(key: string): void
@@ -802,41 +839,11 @@ export interface CacheInternals {
   write(key: string, entry: CacheEntry, now: number): Promise<unknown> | undefined
   loadCount(started: number, failed: number): void
   running: Set<AbortableLoad>
-}
-
-/**
- * Waits for `load`, giving SOFT_TIMEOUT after `softMs` or rejecting with CacheTimeoutError after `hardMs`, unless
- * the loader already has its value (the rest is its writes).
- */
-function waitFor<T>(
-  load: Promise<T>,
-  key: string,
-  softMs: number | undefined,
-  hardMs: number | undefined,
-  flight: Flight | undefined,
-): Promise<T | typeof SOFT_TIMEOUT> {
-  return new Promise<T | typeof SOFT_TIMEOUT>((resolve, reject) => {
-    const soft = softMs === undefined ? undefined : setTimeout(() => resolve(SOFT_TIMEOUT), softMs)
-    const hard =
-      hardMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            if ((flight as { loaded?: boolean } | undefined)?.loaded !== true)
-              reject(new CacheTimeoutError(key, hardMs))
-          }, hardMs)
-    const stop = () => {
-      if (soft !== undefined) clearTimeout(soft)
-      if (hard !== undefined) clearTimeout(hard)
-    }
-    load.then(
-      (value) => {
-        stop()
-        resolve(value)
-      },
-      (error: unknown) => {
-        stop()
-        reject(error)
-      },
-    )
-  })
+  /** A `load` event for each key of a bulk load that ended (with its error when it failed). */
+  loaded(keys: readonly string[], durationMs: number, background: boolean, error: unknown): void
+  /** The fleet's lease, when the cache has a lock. */
+  lease: Lease | undefined
+  leaseTtl(options: { timeout?: SwrOptions<unknown>['timeout'] }): number
+  /** swr's load of one key whose lease another process holds: waits for its value, loads if none lands. */
+  loadHeldElsewhere<T>(key: string, call: LoadCall<T>, policy: EntryPolicy, flight: Flight): Promise<T>
 }
