@@ -5,6 +5,7 @@
 import { type RedisServerHandle, startRedisServer } from '@tiered/testing'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest'
+import * as cases from './support/fleet-cases.js'
 import { type Fleet, startFleet } from './support/fleet-harness.js'
 import type { FleetConfig } from './support/fleet-protocol.js'
 import { connectRedis, uniquePrefix } from './support/redis.js'
@@ -63,31 +64,15 @@ const ownedServer = (prefix: string, extra: Partial<FleetConfig> = {}): FleetCon
   ...extra,
 })
 
+const ctx: cases.FleetCaseContext = {
+  label: 'redis',
+  fleet: (count, prefix, extra) => fleet(count, sharedServer(prefix, extra)),
+  fleets,
+  leaseKeys: (prefix) => admin.keys(`${prefix}lock:*`),
+}
+
 describe('propagation', () => {
-  it('a set and a delete in one process are seen by three others within 1 s', async () => {
-    const prefix = uniquePrefix('fleet-propagation')
-    const [a, ...others] = (await fleet(4, sharedServer(prefix))).members
-    await a.set('k', 'v1')
-    // Each of the others now holds v1 in memory, fresh for an hour: without a notice it would serve it that long.
-    for (const member of others) expect(await member.get('k')).toBe('v1')
-    for (const member of others) expect(await member.peek('k')).toMatchObject({ value: 'v1', fresh: true })
-
-    const seen = others.map((member) => member.watch('k', 'v1', 5_000))
-    const set = await a.set('k', 'v2')
-    const afterSet = await Promise.all(seen)
-    for (const view of afterSet) {
-      expect(view.value).toBe('v2')
-      expect((view.at as number) - set.at).toBeLessThan(1_000)
-    }
-
-    const gone = others.map((member) => member.watch('k', 'v2', 5_000))
-    const deleted = await a.delete('k')
-    const afterDelete = await Promise.all(gone)
-    for (const view of afterDelete) {
-      expect(view.value).toBeNull()
-      expect((view.at as number) - deleted.at).toBeLessThan(1_000)
-    }
-  })
+  it('a set and a delete in one process are seen by three others within 1 s', () => cases.propagation(ctx))
 })
 
 describe('a change made while a subscriber is disconnected is never served after it reconnects', () => {
@@ -96,8 +81,10 @@ describe('a change made while a subscriber is disconnected is never served after
     const [a, b] = (await fleet(2, ownedServer(prefix))).members
     // A writer whose changes send no notice at all: B certainly misses them.
     const [silent] = (await fleet(1, ownedServer(prefix, { bus: false }))).members
-    await a.set('k', 'v1')
+    // (Written by the silent one too, so that no late notice of it drops B's copy.)
+    await silent.set('k', 'v1')
     expect(await b.get('k')).toBe('v1')
+    expect(await b.peek('k')).toMatchObject({ value: 'v1', fresh: true })
     await silent.set('k', 'v2')
     // B missed the change: its memory still says v1, fresh for an hour.
     expect(await b.get('k')).toBe('v1')
@@ -120,10 +107,11 @@ describe('a change made while a subscriber is disconnected is never served after
 
   it('a restart of the Redis server', async () => {
     const prefix = uniquePrefix('fleet-restart')
-    const [a, b] = (await fleet(2, ownedServer(prefix))).members
+    const [b] = (await fleet(1, ownedServer(prefix))).members
     const [silent] = (await fleet(1, ownedServer(prefix, { bus: false }))).members
-    await a.set('k', 'v1')
+    await silent.set('k', 'v1')
     expect(await b.get('k')).toBe('v1')
+    expect(await b.peek('k')).toMatchObject({ value: 'v1', fresh: true })
 
     await owned.restart()
     // The server lost everything; the silent writer sets v2 as soon as its connection is back (bounded retries).
@@ -143,61 +131,11 @@ describe('a change made while a subscriber is disconnected is never served after
 })
 
 describe('lock: one load per fleet', () => {
-  it('4 processes x 250 callers on a cold key: 1 load, every caller gets the value, no lease left', async () => {
-    const prefix = uniquePrefix('fleet-cold')
-    const { members, loadsOf } = await fleet(4, sharedServer(prefix))
-    const startAt = Date.now() + 300
-    const results = await Promise.all(
-      members.map((member) => member.swr({ key: 'cold', callers: 250, loadMs: 200, value: 'loaded', startAt })),
-    )
-    for (const result of results) {
-      expect(result.failures).toEqual([])
-      expect(result.values).toHaveLength(250)
-      expect(new Set(result.values)).toEqual(new Set(['loaded']))
-    }
-    expect(loadsOf('cold')).toHaveLength(1)
-    await vi.waitFor(async () => expect(await admin.keys(`${prefix}lock:*`)).toEqual([]), {
-      timeout: 2_000,
-      interval: 20,
-    })
-  })
+  it('4 processes x 250 callers on a cold key: 1 load, every caller gets the value, no lease left', () =>
+    cases.coldKey(ctx))
 
-  it('the lease holder SIGKILLed during its load: exactly one other process loads after the lease, every caller gets a value', async () => {
-    const prefix = uniquePrefix('fleet-holder-dies')
-    const lockTtlMs = 2_000
-    const { members, loadsOf, waitForLoads } = await fleet(4, sharedServer(prefix, { lockTtlMs }))
-    const startAt = Date.now() + 300
-    const calls = members.map((member) =>
-      member.swr({ key: 'cold', callers: 50, loadMs: 300, value: 'loaded', startAt }).then(
-        (result) => ({ pid: member.pid, result }),
-        (error: Error) => ({ pid: member.pid, error }),
-      ),
-    )
-    const [first] = await waitForLoads('cold', 1, 10_000)
-    const holder = members.find((member) => member.pid === first?.pid)
-    expect(holder).toBeDefined()
-    holder?.kill('SIGKILL')
-    const outcomes = await Promise.all(calls)
-    for (const outcome of outcomes) {
-      if (outcome.pid === holder?.pid) {
-        expect('error' in outcome).toBe(true)
-        continue
-      }
-      if ('error' in outcome) throw outcome.error
-      expect(outcome.result.failures).toEqual([])
-      expect(new Set(outcome.result.values)).toEqual(new Set(['loaded']))
-      // They waited for the lapsed lease, not for ever: the lease, a poll and one load, with room for busy cores.
-      expect(outcome.result.ms).toBeLessThan(lockTtlMs + 3_000)
-    }
-    const loads = loadsOf('cold')
-    expect(loads).toHaveLength(2)
-    expect(loads[1]?.pid).not.toBe(holder?.pid)
-    // The lapsed lease is gone, and the second holder released its own.
-    await vi.waitFor(async () => expect(await admin.keys(`${prefix}lock:*`)).toEqual([]), {
-      timeout: 2_000,
-      interval: 20,
-    })
-  })
+  it('the lease holder SIGKILLed during its load: exactly one other process loads after the lease, every caller gets a value', () =>
+    cases.holderDies(ctx))
 
   it("the lock's Redis SIGSTOPped: each process loads on its own within storeTimeout + load time", async () => {
     const prefix = uniquePrefix('fleet-lock-stopped')
@@ -237,72 +175,10 @@ describe('lock: one load per fleet', () => {
     })
   })
 
-  it('one refresh per fleet on a stale key', async () => {
-    const prefix = uniquePrefix('fleet-refresh')
-    const { members, loadsOf } = await fleet(4, sharedServer(prefix, { freshMs: 300 }))
-    const [a] = members
-    await a?.swr({ key: 'k', callers: 1, loadMs: 0, value: 'v1' })
-    for (const member of members) expect(await member.get('k')).toBe('v1')
-    await vi.waitFor(
-      async () => {
-        for (const member of members) expect(await member.peek('k')).toMatchObject({ value: 'v1', fresh: false })
-      },
-      { timeout: 5_000, interval: 50 },
-    )
-    const startAt = Date.now() + 300
-    const results = await Promise.all(
-      members.map((member) => member.swr({ key: 'k', callers: 25, loadMs: 300, value: 'v2', startAt })),
-    )
-    // Every caller got the stale value at once, and one refresh runs for the fleet.
-    for (const result of results) expect(new Set(result.values)).toEqual(new Set(['v1']))
-    await vi.waitFor(
-      async () => {
-        for (const member of members) expect(await member.get('k')).toBe('v2')
-      },
-      { timeout: 5_000, interval: 20 },
-    )
-    // A quiet spell in which a second refresh, had one started, would have been heard of.
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    expect(loadsOf('k')).toHaveLength(2)
-    await vi.waitFor(async () => expect(await admin.keys(`${prefix}lock:*`)).toEqual([]), {
-      timeout: 2_000,
-      interval: 20,
-    })
-  })
+  it('one refresh per fleet on a stale key', () => cases.oneRefresh(ctx))
 })
 
 describe('refresh from below', () => {
-  it('a stale memory entry whose Redis copy is fresh is backfilled and no load runs', async () => {
-    const prefix = uniquePrefix('fleet-below')
-    const [a] = (await fleet(1, sharedServer(prefix, { freshMs: 400 }))).members
-    // B hears no notices, so its memory keeps the stale entry until it reads below.
-    const [b] = (await fleet(1, sharedServer(prefix, { freshMs: 400, bus: false }))).members
-    const loads = () => fleets.flatMap((f) => f.loadsOf('k'))
-    await a?.swr({ key: 'k', callers: 1, loadMs: 0, value: 'v1' })
-    expect(await b?.get('k')).toBe('v1')
-    await vi.waitFor(
-      async () => {
-        expect(await a?.peek('k')).toMatchObject({ value: 'v1', fresh: false })
-        expect(await b?.peek('k')).toMatchObject({ value: 'v1', fresh: false })
-      },
-      { timeout: 5_000, interval: 50 },
-    )
-    // A refreshes: its stale hit starts a background load, which writes a fresh v2 to Redis.
-    expect((await a?.swr({ key: 'k', callers: 1, loadMs: 0, value: 'v2' }))?.values).toEqual(['v1'])
-    await vi.waitFor(() => expect(loads()).toHaveLength(2), { timeout: 5_000, interval: 20 })
-    await vi.waitFor(async () => expect(await a?.get('k')).toBe('v2'), { timeout: 5_000, interval: 20 })
-    expect(await b?.peek('k')).toMatchObject({ value: 'v1', fresh: false })
-
-    // B's stale hit reads Redis first: the fresh v2 there is backfilled into its memory, and B loads nothing.
-    expect((await b?.swr({ key: 'k', callers: 5, loadMs: 0, value: 'from-b' }))?.values).toEqual(
-      Array(5).fill('v1'),
-    )
-    await vi.waitFor(async () => expect(await b?.peek('k')).toMatchObject({ value: 'v2', fresh: true }), {
-      timeout: 5_000,
-      interval: 20,
-    })
-    expect(await b?.get('k')).toBe('v2')
-    expect(loads().filter((load) => load.pid === b?.pid)).toEqual([])
-    expect(loads()).toHaveLength(2)
-  })
+  it('a stale memory entry whose Redis copy is fresh is backfilled and no load runs', () =>
+    cases.refreshFromBelow(ctx))
 })

@@ -34,7 +34,8 @@ const stores: CacheStore[] = [memory, createRedisStore('redis', redis, { keyPref
 const cache = new TieredCache({
   stores,
   bus: config.bus === false ? undefined : createRedisBus(redis, { channel: `${config.prefix}bus` }),
-  lock: config.lock === false ? undefined : createRedisLock(lockClient, { keyPrefix: `${config.prefix}lock:` }),
+  lock:
+    config.lock === false ? undefined : createRedisLock(lockClient, { keyPrefix: `${config.prefix}lock:` }),
   storeTimeout: config.storeTimeoutMs,
   lockTtl: config.lockTtlMs,
   defaultFresh: config.freshMs,

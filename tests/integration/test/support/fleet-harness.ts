@@ -125,8 +125,11 @@ export class Member {
   }
 }
 
+/** The members, in start order (a fleet has at least one; tests index only members they started). */
+export type Members = Member[] & { 0: Member; 1: Member; 2: Member; 3: Member }
+
 export interface Fleet {
-  members: Member[]
+  members: Members
   /** Every loader call any member started, in the order the parent heard of them. */
   loads: Load[]
   loadsOf(key: string): Load[]
@@ -137,7 +140,8 @@ export interface Fleet {
 
 const everyChild = new Set<ChildProcess>()
 process.once('exit', () => {
-  for (const child of everyChild) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  for (const child of everyChild)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
 })
 
 /** Starts `count` processes with `config` and waits until each is subscribed to the bus. */
@@ -160,7 +164,7 @@ export async function startFleet(count: number, config: FleetConfig): Promise<Fl
     })
     return child
   })
-  const members = children.map((child) => new Member(child))
+  const members = children.map((child) => new Member(child)) as Members
   const fleet: Fleet = {
     members,
     loads,
@@ -175,7 +179,11 @@ export async function startFleet(count: number, config: FleetConfig): Promise<Fl
         }
         const timer = setTimeout(() => {
           done()
-          reject(new Error(`${fleet.loadsOf(key).length} loads of ${key} within ${timeoutMs} ms, wanted ${wanted}`))
+          reject(
+            new Error(
+              `${fleet.loadsOf(key).length} loads of ${key} within ${timeoutMs} ms, wanted ${wanted}`,
+            ),
+          )
         }, timeoutMs)
         const done = () => {
           clearTimeout(timer)
@@ -200,12 +208,17 @@ export async function startFleet(count: number, config: FleetConfig): Promise<Fl
             )
             child.once('exit', (code, signal) => {
               clearTimeout(timer)
-              reject(new Error(`fleet process ${child.pid} exited while starting (code ${code}, signal ${signal})`))
+              reject(
+                new Error(
+                  `fleet process ${child.pid} exited while starting (code ${code}, signal ${signal})`,
+                ),
+              )
             })
             child.on('message', (message: FleetEvent) => {
               if (message.type !== 'ready') return
               clearTimeout(timer)
-              if (message.error !== undefined) reject(new Error(`fleet process ${child.pid}: ${message.error}`))
+              if (message.error !== undefined)
+                reject(new Error(`fleet process ${child.pid}: ${message.error}`))
               else resolve()
             })
           }),
