@@ -26,28 +26,26 @@ export class Lease {
     return this.#bounded('acquire', () => {
       late = this.#lock.acquire(key, Math.max(1, Math.ceil(ttlMs)))
       return late
-    }).then(
-      (token) => {
-        if (token === NO_LOCK) {
-          // Given up (slower than storeTimeout): a lease the lock grants after all is handed back at once, or it
-          // would hold the key for its whole ttl with nobody loading.
-          if (late instanceof Promise) {
-            late.then(
-              (lateToken) => {
-                if (typeof lateToken === 'string') void this.release(key, lateToken)
-              },
-              () => {},
-            )
-          }
-          return token
+    }).then((token) => {
+      if (token === NO_LOCK) {
+        // Given up (slower than storeTimeout): a lease the lock grants after all is handed back at once, or it
+        // would hold the key for its whole ttl with nobody loading.
+        if (late instanceof Promise) {
+          late.then(
+            (lateToken) => {
+              if (typeof lateToken === 'string') void this.release(key, lateToken)
+            },
+            () => {},
+          )
         }
-        if (token === undefined || typeof token === 'string') return token
-        this.#report(
-          new CacheFleetError('lock', 'acquire', new TypeError('acquire gave neither a token nor undefined')),
-        )
-        return NO_LOCK
-      },
-    )
+        return token
+      }
+      if (token === undefined || typeof token === 'string') return token
+      this.#report(
+        new CacheFleetError('lock', 'acquire', new TypeError('acquire gave neither a token nor undefined')),
+      )
+      return NO_LOCK
+    })
   }
 
   /** Ends the lease; a failure is reported (the lease then lapses at its ttl). Never rejects. */
