@@ -2,6 +2,7 @@
 // each call did (fresh hit, stale value served while one refresh ran, or a load), with timings, over ~10 seconds.
 
 import { fork } from 'node:child_process'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { type CacheEvents, type CacheStore, TieredCache } from '@tiered/core'
 import { hashKeyMD5 } from '@tiered/keys'
@@ -21,8 +22,7 @@ interface Todo {
 
 const started = performance.now()
 const clock = () => `${((performance.now() - started) / 1000).toFixed(2).padStart(5)}s`
-const sleepUntil = (seconds: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.max(0, started + seconds * 1000 - performance.now())))
+const sleepUntil = (seconds: number) => sleep(Math.max(0, started + seconds * 1000 - performance.now()))
 const say = (text: string) => console.log(`[${clock()}] ${text}`)
 
 /** The second tier: Redis when REDIS_URL is set or redis-server is on the PATH, else Keyv in memory. */
@@ -75,7 +75,7 @@ let failNextLoad = false
 async function fetchTodos(userId: number): Promise<Todo[]> {
   loaderCalls++
   const call = loaderCalls
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  await sleep(300)
   if (failNextLoad) {
     failNextLoad = false
     throw new Error('the todo service answered 503')
@@ -165,7 +165,7 @@ async function fleetPart(url: string): Promise<void> {
     await here.set('greeting', 'hello v1')
     say('this process sets greeting = "hello v1"')
     // Its notice reaches the second process within a millisecond or two; read after it, so the copy stays.
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await sleep(50)
     for (let read = 0; read < 2; read++) {
       const seen = await askPeer({ type: 'read', key: 'greeting' })
       say(`  second process reads "${seen.value}" from its ${seen.from} tier in ${seen.ms.toFixed(2)} ms`)
@@ -187,7 +187,7 @@ async function fleetPart(url: string): Promise<void> {
         queryKey: 'report',
         queryFn: async () => {
           loadedHere = true
-          await new Promise((resolve) => setTimeout(resolve, 300))
+          await sleep(300)
           return 'loaded by this process'
         },
       }),

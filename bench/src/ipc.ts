@@ -47,8 +47,3 @@ export async function endChild(child: ChildProcess, graceMs = 5_000): Promise<vo
     })
   })
 }
-
-export function isType<T extends { type: string }>(type: T['type']) {
-  return (message: unknown): message is T =>
-    typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type
-}

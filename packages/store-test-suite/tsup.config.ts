@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup'
 import { packageBuild } from '../../tsup.base.js'
 
-export default defineConfig(packageBuild())
+// `node:test` exists only with its prefix: tsup must not strip it (it would require a package named `test`).
+export default defineConfig(packageBuild({ removeNodeProtocol: false }))

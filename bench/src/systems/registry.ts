@@ -14,7 +14,7 @@ const LOADERS: Record<string, () => Promise<BenchSystem>> = {
   'ioredis-pipelined': async () => (await import('./ioredis.js')).ioredisPipelinedFloor,
 }
 
-export const SYSTEM_IDS: readonly string[] = Object.keys(LOADERS)
+const SYSTEM_IDS: readonly string[] = Object.keys(LOADERS)
 
 export function loadSystem(id: string): Promise<BenchSystem> {
   const load = LOADERS[id]

@@ -2,7 +2,7 @@
 
 import type { BenchSystem, Layers } from '../systems/types.js'
 
-export interface WorkloadContext {
+interface WorkloadContext {
   system: BenchSystem
   redis: { host: string; port: number; url: string }
   /** Every Redis key of this (workload, system) pair starts with it. */

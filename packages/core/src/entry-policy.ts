@@ -66,7 +66,7 @@ export class Policies {
 }
 
 /** The policy for one call: `defaults` itself when the call sets nothing. A bad duration is a RangeError. */
-export function resolvePolicy(options: EntryOptions, defaults: PolicyDefaults): EntryPolicy {
+function resolvePolicy(options: EntryOptions, defaults: PolicyDefaults): EntryPolicy {
   const { ttl: ttlOption, fresh: freshOption, staleIfError, tags } = options
   if (
     ttlOption === undefined &&

@@ -50,9 +50,9 @@ export class ReadPath {
    * The hot path: the nearest tier's entry when it answers synchronously with a fresh, untagged entry; otherwise
    * undefined and the caller scans. Allocates nothing.
    */
-  freshNearest(key: string, now: number): CacheEntry | undefined {
+  freshNearest(key: string, now: number, schema: StandardSchemaV1 | undefined): CacheEntry | undefined {
     const tier = this.#tiers[0] as Tier
-    if (tier.sync !== true) return undefined
+    if (tier.sync !== true || (schema !== undefined && !tier.local)) return undefined
     const entry = tier.read(key) as CacheEntry | undefined
     return entry !== undefined && entry.tags === undefined && now < entry.freshUntil ? entry : undefined
   }

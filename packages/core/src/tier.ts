@@ -27,7 +27,7 @@ export interface TierHost {
 /** Reads and writes trip separate circuits: a full Redis that refuses writes still serves reads. */
 export type CircuitKind = 'reads' | 'writes'
 
-export interface CircuitStats {
+interface CircuitStats {
   circuit: 'closed' | 'open'
   /** Failures in a row. */
   failures: number

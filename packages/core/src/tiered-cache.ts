@@ -64,7 +64,7 @@ export interface LoadCall<T> {
 }
 
 /** Reaches the engine's internals from swrMany. */
-export const INTERNALS: unique symbol = Symbol('tiered internals')
+const INTERNALS: unique symbol = Symbol('tiered internals')
 const SOFT_TIMEOUT: unique symbol = Symbol('soft timeout')
 const MISSING: unique symbol = Symbol('missing')
 const ignore = (): void => {}
@@ -169,7 +169,7 @@ export class TieredCache {
     if (options.forceFresh === true) return this.#load(key, options, policy, undefined)
     const schema = options.schema
     // The hot path: a fresh hit in a synchronous nearest tier costs one resolved promise.
-    const nearest = this.#reader.freshNearest(key, this.#now())
+    const nearest = this.#reader.freshNearest(key, this.#now(), schema)
     if (nearest !== undefined) {
       this.#hits++
       if (this.#emitter.listeners.hit !== undefined) this.#emitHit(key, 0, 'fresh')
@@ -623,7 +623,16 @@ export class TieredCache {
   /** Rewrites the entry under `key` in `tier` as expired, kept for grace; removes it when its grace is over. */
   #expireIn(tier: Tier, key: string, strict: boolean) {
     const expire = (entry: CacheEntry | undefined) => {
-      if (entry === undefined) return undefined
+      if (entry === undefined) {
+        // A read that failed hides the entry, not its removal: an expire that could not look is a failed one.
+        if (!strict || !tier.failing) return undefined
+        return new CacheStoreError(
+          tier.name,
+          'set',
+          key,
+          new Error('the entry could not be read to expire it'),
+        )
+      }
       const now = this.#now()
       if (now >= entry.graceUntil) return tier.remove(key)
       return tier.write(key, expiredCopy(entry, now), Math.ceil(entry.graceUntil - now), strict)

@@ -1,6 +1,7 @@
 // The bad-input table of the public API: every row is a typed error or a miss, nothing cached wrongly,
 // nothing lost, and no unhandled rejection.
 
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createFlakyStore, createMapStore } from '@tiered/testing'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { CacheTimeoutError, type SwrOptions, TieredCache } from '../src/index.js'
@@ -11,7 +12,7 @@ beforeAll(() => {
   process.on('unhandledRejection', onUnhandled)
 })
 afterAll(async () => {
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await sleep(50)
   process.off('unhandledRejection', onUnhandled)
   expect(unhandled).toEqual([])
 })

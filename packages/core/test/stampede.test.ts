@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createClock, createFlakyStore, createMapStore } from '@tiered/testing'
 import { describe, expect, it, vi } from 'vitest'
 import { TieredCache } from '../src/index.js'
@@ -44,7 +45,7 @@ describe('stampede', () => {
     })
     await cache.swr({ queryKey: 'k', queryFn: async () => 1 })
     clock.advance(1_000)
-    const refresh = vi.fn(() => new Promise<number>((resolve) => setTimeout(() => resolve(2), 20)))
+    const refresh = vi.fn(() => sleep(20, 2))
     for (let round = 0; round < 5; round++) {
       await Promise.all(Array.from({ length: 50 }, () => cache.swr({ queryKey: 'k', queryFn: refresh })))
     }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createFlakyStore, createMapStore } from '@tiered/testing'
 import { describe, expect, it, vi } from 'vitest'
 import {
@@ -132,8 +133,7 @@ describe('writes to an asynchronous tier', () => {
     const store: CacheStore = {
       ...l2,
       name: 'l2',
-      set: (key, entry, ttl) =>
-        new Promise((resolve) => setTimeout(() => resolve(l2.set(key, entry, ttl)), 5)),
+      set: (key, entry, ttl) => sleep(5).then(() => l2.set(key, entry, ttl)),
       setMany: async () => {
         throw new Error('pipeline failed')
       },

@@ -1,8 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createClock, createFlakyStore, createMapStore } from '@tiered/testing'
 import { describe, expect, it, vi } from 'vitest'
 import { CacheTimeoutError, TieredCache } from '../src/index.js'
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** A promise and the functions that settle it, for loads that finish when the test says so. */
+function deferred<T>() {
+  let resolve!: (value: T) => void
+  let reject!: (reason: unknown) => void
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
+}
 
 function setup() {
   const clock = createClock()
@@ -47,9 +57,12 @@ describe('timeout', () => {
 
   it('a late result of a timed-out load is not cached', async () => {
     const { cache, store } = setup()
-    const call = cache.swr({ queryKey: 'k', timeout: 10, queryFn: () => sleep(40).then(() => 'late') })
+    const load = deferred<string>()
+    const call = cache.swr({ queryKey: 'k', timeout: 10, queryFn: () => load.promise })
     await expect(call).rejects.toBeInstanceOf(CacheTimeoutError)
-    await sleep(60)
+    load.resolve('late')
+    await load.promise
+    await sleep(10) // a write of the late result would have happened by now: it runs in the load's microtasks
     expect(store.get('k')).toBeUndefined()
   })
 
@@ -107,22 +120,18 @@ describe('softTimeout', () => {
     const { cache, clock } = setup()
     await cache.swr({ queryKey: 'k', queryFn: async () => 'old' })
     clock.advance(2 * 60_000)
-    const started = performance.now()
-    const value = await cache.swr({
-      queryKey: 'k',
-      softTimeout: 20,
-      queryFn: () => sleep(80).then(() => 'new'),
-    })
-    expect(value).toBe('old')
-    expect(performance.now() - started).toBeLessThan(80)
+    const load = deferred<string>()
+    const value = await cache.swr({ queryKey: 'k', softTimeout: 20, queryFn: () => load.promise })
+    expect(value).toBe('old') // served while the load is still running
+    load.resolve('new')
     await vi.waitFor(async () => expect(await cache.get('k')).toBe('new'))
   })
 
   it('waits for the load when there is nothing within grace to serve', async () => {
     const { cache } = setup()
-    await expect(
-      cache.swr({ queryKey: 'k', softTimeout: 5, queryFn: () => sleep(30).then(() => 'v') }),
-    ).resolves.toBe('v')
+    await expect(cache.swr({ queryKey: 'k', softTimeout: 5, queryFn: () => sleep(30, 'v') })).resolves.toBe(
+      'v',
+    )
   })
 
   it('a load abandoned by softTimeout that then fails is reported, not unhandled', async () => {
@@ -132,12 +141,10 @@ describe('softTimeout', () => {
     await cache.swr({ queryKey: 'k', queryFn: async () => 'old' })
     clock.advance(2 * 60_000)
     const boom = new Error('late failure')
-    const value = await cache.swr({
-      queryKey: 'k',
-      softTimeout: 5,
-      queryFn: () => sleep(30).then(() => Promise.reject(boom)),
-    })
+    const load = deferred<string>()
+    const value = await cache.swr({ queryKey: 'k', softTimeout: 5, queryFn: () => load.promise })
     expect(value).toBe('old')
+    load.reject(boom)
     await vi.waitFor(() => expect(errors).toContain(boom))
   })
 })

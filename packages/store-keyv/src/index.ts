@@ -1,3 +1,4 @@
 // @tiered/store-keyv: any Keyv backend as a tier.
 
-export { createKeyvStore, KeyvStore } from './keyv-store.js'
+export type { KeyvInstance } from './keyv-instance.js'
+export { createKeyvStore, KeyvStore, type KeyvStoreOptions } from './keyv-store.js'

@@ -1,5 +1,6 @@
 // What a Keyv tier does beyond the shared suite: falsy values through memory-over-Keyv, corrupt and refused
-// values as reported misses, namespaces and clear on Redis, the ttl Redis sees, and close.
+// values as reported misses, unencodable values that never cost the tier its circuit, namespaces and clear on
+// Redis, the ttl Redis sees, a close that leaves the app's Keyv alone, and an outage that fails at once.
 
 import { randomUUID } from 'node:crypto'
 import KeyvRedis, { createClient } from '@keyv/redis'
@@ -8,13 +9,16 @@ import {
   type CacheEvents,
   CacheSerializationError,
   CacheStoreError,
+  hasErrorCode,
   TieredCache,
 } from '@tiered/core'
 import { createMemoryStore } from '@tiered/store-memory'
-import { type RedisServerHandle, sendRedisCommand, startRedisServer } from '@tiered/testing'
+import { type RedisServerHandle, sendRedisCommand, startRedisServer, watchCommands } from '@tiered/testing'
 import { Keyv } from 'keyv'
+import { Keyv as Keyv6, KeyvRedis as KeyvRedis6 } from 'keyv6'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { createKeyvStore, type KeyvStore } from '../src/index.js'
+import { startTcpProxy } from './tcp-proxy.js'
 
 /** An entry fresh for a minute from now, as the engine would write it. */
 const entry = (value: unknown, now = Date.now()): CacheEntry => ({
@@ -49,7 +53,8 @@ function redisStore(
 ): { store: KeyvStore; adapter: KeyvRedis<unknown> } {
   const { keyv, adapter } = redisKeyv(url, namespace)
   const store = createKeyvStore('keyv', keyv)
-  cleanups.push(() => store.close())
+  // The store never disconnects the Keyv it was given: the test owns it.
+  cleanups.push(() => keyv.disconnect())
   return { store, adapter }
 }
 
@@ -77,9 +82,15 @@ function recordErrors(cache: TieredCache): CacheEvents['error'][] {
 }
 
 describe('createKeyvStore', () => {
-  it('refuses a missing name or something that is not a Keyv 5.5+', () => {
+  it('refuses a missing name or something that is not a Keyv 5.6+', () => {
     expect(() => createKeyvStore('', new Keyv())).toThrow(TypeError)
-    expect(() => createKeyvStore('keyv', {} as Keyv<unknown>)).toThrow(/Keyv instance from keyv 5.5/)
+    expect(() => createKeyvStore('keyv', {} as Keyv<unknown>)).toThrow(/Keyv instance from keyv 5.6/)
+  })
+
+  it('is shared unless told it is local; local must be a boolean', () => {
+    expect(createKeyvStore('shared', new Keyv()).local).toBe(false)
+    expect(createKeyvStore('private', new Keyv(), { local: true }).local).toBe(true)
+    expect(() => createKeyvStore('bad', new Keyv(), { local: 'yes' as never })).toThrow(TypeError)
   })
 
   it('offers getMany only when the backend reads many keys at once', () => {
@@ -167,6 +178,31 @@ describe('on @keyv/redis', () => {
     await expect.poll(async () => (await store.get('corrupt'))?.value, { timeout: 5_000 }).toBe('fixed')
   })
 
+  it.each([
+    ['bytes that are not JSON', 'not json{'],
+    ['a record whose value has no timestamps', '{"value":{"value":1},"expires":null}'],
+  ])('keyv 6: treats %s as a miss reported as a CacheSerializationError', async (_, bytes) => {
+    const url = inject('redisUrl')
+    const namespace = freshNamespace()
+    const keyv = new Keyv6(new KeyvRedis6(url), { namespace })
+    cleanups.push(() => keyv.disconnect())
+    const store = createKeyvStore('keyv', keyv)
+    const raw = await rawClient(url)
+    // Where keyv 6 and @keyv/redis 6 keep the key: found rather than assumed.
+    await store.set('corrupt', entry('v'), 60_000)
+    const [stored] = await raw.keys(`${namespace}*corrupt`)
+    expect(stored).toBeDefined()
+    await raw.set(stored as string, bytes)
+    const failure = await store.get('corrupt').then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    expect(hasErrorCode(failure, 'TIERED_SERIALIZATION')).toBe(true)
+    await expect(store.getMany?.(['corrupt'])).rejects.toSatisfy((error) =>
+      hasErrorCode(error, 'TIERED_SERIALIZATION'),
+    )
+  })
+
   it('rejects a getMany with one corrupt key, so that the engine reads the keys one by one', async () => {
     const url = inject('redisUrl')
     const namespace = freshNamespace()
@@ -221,7 +257,7 @@ describe('on @keyv/redis', () => {
     const url = inject('redisUrl')
     const { keyv } = redisKeyv(url, undefined)
     const store = createKeyvStore('keyv', keyv)
-    cleanups.push(() => store.close())
+    cleanups.push(() => keyv.disconnect())
     const raw = await rawClient(url)
     const foreign = `plain-key-${randomUUID()}`
     await raw.set(foreign, 'not ours')
@@ -233,21 +269,157 @@ describe('on @keyv/redis', () => {
     expect(await raw.get(foreign)).toBe('not ours')
   })
 
-  it("closes the Keyv's Redis connection, also through TieredCache.close", async () => {
+  it('never disconnects the Keyv it was given, through store.close or TieredCache.close', async () => {
     const url = inject('redisUrl')
     const { keyv, adapter } = redisKeyv(url, freshNamespace())
+    cleanups.push(() => keyv.disconnect())
     const store = createKeyvStore('keyv', keyv)
     await store.set('k', entry('v'), 60_000)
-    expect(adapter.client.isOpen).toBe(true)
     await store.close()
-    expect(adapter.client.isOpen).toBe(false)
+    await store.close()
+    expect(adapter.client.isOpen).toBe(true)
+    expect((await store.get('k'))?.value).toBe('v')
 
-    const second = redisKeyv(url, freshNamespace())
-    const cache = new TieredCache({ stores: [createKeyvStore('keyv', second.keyv)] })
-    await cache.set('k', 'v')
-    expect(second.adapter.client.isOpen).toBe(true)
+    const cache = new TieredCache({ stores: [createKeyvStore('keyv', keyv)] })
+    await cache.set('k2', 'v2')
     await cache.close()
-    expect(second.adapter.client.isOpen).toBe(false)
+    expect(adapter.client.isOpen).toBe(true)
+    // The app goes on using its Keyv after the cache is gone.
+    expect(await keyv.set('app-key', 'app-value')).toBe(true)
+    expect(await keyv.get('app-key')).toBe('app-value')
+  })
+})
+
+describe('keyv 6 errors, which Keyv only emits', () => {
+  /** A keyv 6 storage backend whose reads of `app:*` keys fail, and whose other reads take a while. */
+  function slowBackendFailingAppKeys() {
+    const map = new Map<string, unknown>()
+    return {
+      async get(key: string) {
+        if (key.includes('app:')) throw new Error('the backend refused the app key')
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        return map.get(key)
+      },
+      async set(key: string, value: unknown) {
+        map.set(key, value)
+        return true
+      },
+      async delete(key: string) {
+        return map.delete(key)
+      },
+      async clear() {
+        map.clear()
+      },
+    }
+  }
+
+  it("makes the store's own call reject, and leaves the app's calls failing as keyv 6 fails them", async () => {
+    const keyv = new Keyv6({ store: slowBackendFailingAppKeys() })
+    const store = createKeyvStore('keyv', keyv)
+    // The store's failing read rejects with the backend's error, though Keyv only emitted it.
+    await expect(store.get('app:ours')).rejects.toThrow(/refused the app key/)
+    // While a store call is in flight the store listens on the Keyv; the app, with no listener of its own,
+    // still gets keyv 6's throw for its own failing call, and the store's call is not blamed for it.
+    const ours = store.get('slow')
+    await expect(keyv.get('app:theirs')).rejects.toThrow(/refused the app key/)
+    await expect(ours).resolves.toBeUndefined()
+    expect(keyv.listeners('error')).toHaveLength(0)
+    // With a listener of the app's, keyv 6 answers the app's call with undefined and the app hears the error.
+    const heard: unknown[] = []
+    keyv.on('error', (error: unknown) => heard.push(error))
+    const second = store.get('slow')
+    expect(await keyv.get('app:theirs')).toBeUndefined()
+    await expect(second).resolves.toBeUndefined()
+    expect(heard).toHaveLength(1)
+  })
+})
+
+describe('a value Keyv cannot encode', () => {
+  /** A Keyv 5 on Redis and a Keyv 6 on Redis, each with a value its JSON serializer refuses. */
+  const majors = [
+    ['keyv 5', () => redisStore(inject('redisUrl')).store, () => ({ n: 1n })],
+    [
+      'keyv 6',
+      () => {
+        const keyv = new Keyv6(new KeyvRedis6(inject('redisUrl')), { namespace: freshNamespace() })
+        cleanups.push(() => keyv.disconnect())
+        return createKeyvStore('keyv', keyv)
+      },
+      () => {
+        const cycle: { self?: unknown } = {}
+        cycle.self = cycle
+        return cycle
+      },
+    ],
+  ] as const
+
+  it.each(majors)(
+    '%s: setMany writes every other item once and names the one left out',
+    async (_, makeStore, bad) => {
+      const store = makeStore()
+      await store.set('warm-up', entry('connects first'), 60_000)
+      const { port } = new URL(inject('redisUrl'))
+      const watch = await watchCommands('127.0.0.1', Number(port))
+      const failure = await store
+        .setMany([
+          { key: 'good', entry: entry('good'), ttlMs: 60_000 },
+          { key: 'bad', entry: entry(bad()), ttlMs: 60_000 },
+          { key: 'good2', entry: entry('good2'), ttlMs: 60_000 },
+        ])
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        )
+      const commands = await watch.stop()
+      expect(hasErrorCode(failure, 'TIERED_SERIALIZATION')).toBe(true)
+      expect((failure as CacheSerializationError).keys).toEqual(['bad'])
+      expect((await store.get('good'))?.value).toBe('good')
+      expect((await store.get('good2'))?.value).toBe('good2')
+      expect(await store.get('bad')).toBeUndefined()
+      // Once each: one SET per good key, none for the bad one.
+      const sets = commands.filter((command) => command[0] === 'set').map((command) => String(command[1]))
+      expect(sets.filter((key) => key.endsWith(':good'))).toHaveLength(1)
+      expect(sets.filter((key) => key.endsWith(':good2'))).toHaveLength(1)
+      expect(sets.filter((key) => key.endsWith(':bad'))).toHaveLength(0)
+    },
+  )
+
+  it.each(majors)(
+    '%s: set rejects with CacheSerializationError and writes nothing',
+    async (_, makeStore, bad) => {
+      const store = makeStore()
+      const failure = await store.set('bad', entry(bad()), 60_000).then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+      expect(hasErrorCode(failure, 'TIERED_SERIALIZATION')).toBe(true)
+      expect((failure as CacheSerializationError).key).toBe('bad')
+      expect(await store.get('bad')).toBeUndefined()
+    },
+  )
+
+  it("is reported under its own key and never opens the tier's circuit; the good writes of its tick land", async () => {
+    const store = redisStore(inject('redisUrl')).store
+    const cache = new TieredCache({ stores: [createMemoryStore('memory'), store] })
+    const errors = recordErrors(cache)
+    const opened: unknown[] = []
+    cache.on('circuit-open', (event) => opened.push(event))
+    // Six loads of a BigInt: more than the circuit's failure threshold.
+    for (let load = 0; load < 6; load++) {
+      await cache.swr({ queryKey: `big:${load}`, queryFn: async () => ({ n: BigInt(load) }) })
+    }
+    // One tick: good, bad and good2 share one batch.
+    await Promise.all([cache.set('good', 'g'), cache.set('bad', { n: 1n }), cache.set('good2', 'g2')])
+    expect(opened).toEqual([])
+    expect(errors.length).toBeGreaterThanOrEqual(7)
+    for (const event of errors) expect(hasErrorCode(causeOf(event), 'TIERED_SERIALIZATION')).toBe(true)
+    expect(errors.map((event) => event.key)).toContain('bad')
+    expect(errors.map((event) => event.key)).not.toContain(undefined)
+    expect((await store.get('good'))?.value).toBe('g')
+    expect((await store.get('good2'))?.value).toBe('g2')
+    // The tier is healthy: a delete goes through.
+    await expect(cache.delete('good')).resolves.toBeUndefined()
+    expect(await store.get('good')).toBeUndefined()
   })
 })
 
@@ -320,21 +492,6 @@ describe('a failing backend', () => {
     expect((await store.get('k'))?.value).toBe('v')
   })
 
-  it('turns a lost connection into a reported miss after storeTimeout, and recovers when Redis is back', async () => {
-    const { store } = redisStore(server.url)
-    const cache = new TieredCache({ stores: [store], storeTimeout: '300ms', circuitBreaker: false })
-    const errors = recordErrors(cache)
-    await cache.set('before', 'v')
-    server.kill('SIGKILL')
-    // node-redis queues commands while it reconnects, so the engine's per-tier timeout is what answers.
-    expect(await cache.swr({ queryKey: 'k', queryFn: async () => 'loaded' })).toBe('loaded')
-    expect(errors[0]).toMatchObject({ tier: 'keyv', operation: 'get', key: 'k' })
-    await server.restart()
-    await expect
-      .poll(() => store.get('k').then((read) => read?.value, String), { timeout: 10_000, interval: 100 })
-      .toBe('loaded')
-  })
-
   it('makes cache.clear reject when the backend refuses the clear, which @keyv/redis only emits', async () => {
     const { cache, errors, store } = failingCache()
     await cache.set('k', 'v')
@@ -345,4 +502,75 @@ describe('a failing backend', () => {
     // The store listened only for the length of its clear: the app's listener is the one left.
     expect(store.keyv.listeners('error')).toHaveLength(1)
   })
+})
+
+describe('a lost connection', () => {
+  /** A real server behind a proxy that can cut the connection while keeping its port. */
+  async function behindProxy() {
+    const server = await startRedisServer()
+    const proxy = await startTcpProxy(server.port)
+    cleanups.push(async () => {
+      await proxy.close()
+      await server.stop()
+    })
+    return proxy
+  }
+
+  const majors = [
+    [
+      'keyv 5',
+      (url: string) => new Keyv<unknown>(new KeyvRedis<unknown>(url), { namespace: freshNamespace() }),
+    ],
+    ['keyv 6', (url: string) => new Keyv6(new KeyvRedis6(url), { namespace: freshNamespace() })],
+  ] as const
+
+  it.each(majors)(
+    '%s: fails at once while the client knows it is disconnected, queues nothing, and is written again once Redis is back',
+    async (_, makeKeyv) => {
+      const proxy = await behindProxy()
+      const keyv = makeKeyv(proxy.url)
+      // node-redis reports each failed reconnect as an error; the app's listener hears them.
+      keyv.on('error', () => {})
+      const store = createKeyvStore('keyv', keyv)
+      const client = (keyv.store as { client: { isReady: boolean; isOpen: boolean; destroy(): void } }).client
+      // destroy, not keyv.disconnect(): a graceful QUIT would wait for a connection that may be cut.
+      cleanups.push(async () => client.destroy())
+      // A storeTimeout far above the bound below: an answer within it cannot come from the timeout.
+      const cache = new TieredCache({ stores: [store], storeTimeout: '10s', circuitBreaker: false })
+      const errors = recordErrors(cache)
+      await cache.set('before', 'v')
+
+      proxy.cut()
+      await expect.poll(() => client.isReady, { timeout: 5_000, interval: 20 }).toBe(false)
+      expect(client.isOpen).toBe(true)
+      const start = performance.now()
+      expect(await cache.swr({ queryKey: 'k', queryFn: async () => 'loaded' })).toBe('loaded')
+      await cache.set('during', 'reported as failed')
+      expect(performance.now() - start).toBeLessThan(2_000)
+      // The read, the load's write and the set: each reported, none waiting for the connection.
+      expect(errors.map((event) => `${event.operation} ${event.key}`).sort()).toEqual([
+        'get k',
+        'set during',
+        'set k',
+      ])
+      expect(String(causeOf(errors[0]))).toMatch(/reconnecting/)
+
+      proxy.restore()
+      // Recovery is proven by a write made after Redis is back, never by a queued one replayed.
+      await expect
+        .poll(
+          async () => {
+            await cache.set('after', 'written after the outage')
+            return (await store.get('after').catch(() => undefined))?.value
+          },
+          { timeout: 15_000, interval: 200 },
+        )
+        .toBe('written after the outage')
+      // Nothing reported as failed took effect later.
+      expect(await store.get('during')).toBeUndefined()
+      expect(await store.get('k')).toBeUndefined()
+      expect((await store.get('before'))?.value).toBe('v')
+    },
+    40_000,
+  )
 })

@@ -1,3 +1,3 @@
 // @tiered/store-memory: the in-process tier.
 
-export { createMemoryStore, MemoryStore, type MemoryStoreOptions } from './memory-store.js'
+export { createMemoryStore, type EntryLru, MemoryStore, type MemoryStoreOptions } from './memory-store.js'

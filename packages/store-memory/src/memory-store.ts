@@ -3,20 +3,33 @@
 import type { CacheEntry, CacheStore } from '@tiered/core'
 import QuickLRU from 'quick-lru'
 
+/**
+ * What the memory tier needs of its LRU. quick-lru's `QuickLRU<string, CacheEntry>` is one; the type is spelled out
+ * here so that the published types do not name the ESM-only quick-lru (TypeScript before 5.8 refuses that in a
+ * CommonJS consumer).
+ */
+export interface EntryLru {
+  get(key: string): CacheEntry | undefined
+  set(key: string, value: CacheEntry, options?: { maxAge?: number }): unknown
+  delete(key: string): boolean
+  clear(): void
+  readonly size: number
+}
+
 export interface MemoryStoreOptions {
   /** Most entries kept before the least recently used go. Default 10 000. Ignored when `lru` is given. */
   maxSize?: number
   /** Your own QuickLRU, to share it or to set `onEviction`. */
-  lru?: QuickLRU<string, CacheEntry>
+  lru?: EntryLru
 }
 
 export class MemoryStore implements CacheStore {
   readonly name: string
   /** Private to this process: a fleet's bus keeps it true. */
   readonly local = true
-  readonly #lru: QuickLRU<string, CacheEntry>
+  readonly #lru: EntryLru
 
-  constructor(name: string, lru: QuickLRU<string, CacheEntry>) {
+  constructor(name: string, lru: EntryLru) {
     this.name = name
     this.#lru = lru
   }

@@ -4,7 +4,7 @@
 import type { Redis } from 'ioredis'
 
 /** Keys asked for per SCAN round, and so the largest UNLINK batch. */
-export const SCAN_COUNT = 1_000
+const SCAN_COUNT = 1_000
 /** A billion keys' worth of rounds: only a server that never ends its cursor gets here. */
 const MAX_SCAN_ROUNDS = 1_000_000
 

@@ -27,11 +27,6 @@ export function groupBySlot<K extends string | Buffer>(keys: readonly K[]): Slot
   return Array.from(bySlot.values())
 }
 
-/** ioredis marks both of its clients; checking the flag works across copies of the library, unlike instanceof. */
-export function isCluster(client: Redis | Cluster): client is Cluster {
-  return client.isCluster === true
-}
-
 /** Every master of the cluster, waiting (through the client's own offline queue policy) until it knows them. */
 export async function mastersOf(cluster: Cluster): Promise<Redis[]> {
   if (cluster.status !== 'ready') await cluster.ping()

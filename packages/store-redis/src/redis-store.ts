@@ -8,12 +8,15 @@ import {
   customCodec,
   type EntryCodec,
   type EntrySerializer,
+  hasErrorCode,
   jsonCodec,
+  type StoreWrite,
   v8Codec,
 } from '@tiered/core'
-import type { ChainableCommander, Cluster, Redis } from 'ioredis'
+import type { ChainableCommander } from 'ioredis'
 import { escapeGlob, unlinkMatching } from './clear-prefix.js'
-import { groupBySlot, isCluster, mastersOf } from './cluster-slots.js'
+import { groupBySlot, mastersOf } from './cluster-slots.js'
+import { ConnectionGate, isCluster, type RedisClient } from './connection.js'
 import { setManyByScript } from './set-many-script.js'
 import { expiryAmount } from './ttl.js'
 
@@ -31,20 +34,21 @@ export interface RedisStoreConfig {
   keyPrefix?: string
 }
 
-type WriteItem = { key: string; entry: CacheEntry; ttlMs: number }
-
 export class RedisStore implements CacheStore {
   readonly name: string
   /** The application's client: the store never quits it. */
-  readonly client: Redis | Cluster
+  readonly client: RedisClient
   readonly keyPrefix: string
   readonly #codec: EntryCodec
   readonly #inSeconds: boolean
   readonly #cluster: boolean
+  /** Fails calls at once while the client, once ready, is disconnected, and calls in flight at a drop. */
+  readonly #gate: ConnectionGate
+  #closed = false
   /** Whether setMany may run as one Lua script; turned off for good if the server refuses scripts. */
   #scripts = true
 
-  constructor(name: string, client: Redis | Cluster, config: RedisStoreConfig = {}) {
+  constructor(name: string, client: RedisClient, config: RedisStoreConfig = {}) {
     if (typeof name !== 'string' || name.length === 0)
       throw new TypeError('a Redis store needs a non-empty name')
     if (client === null || typeof client !== 'object' || typeof client.getBuffer !== 'function') {
@@ -73,18 +77,20 @@ export class RedisStore implements CacheStore {
       serializer !== undefined ? customCodec(serializer) : useJsonMarshalling === false ? v8Codec : jsonCodec
     this.#inSeconds = useIntegerForTtl === true
     this.#cluster = isCluster(client)
+    this.#gate = ConnectionGate.acquire(client)
   }
 
   /** `.then` rather than `async`: on the L2 hit path it saves a promise and a hop per read. */
   get(key: string): Promise<CacheEntry | undefined> {
     const codec = this.#codec
+    const fullKey = this.keyPrefix + key
     if (codec.reads === 'text') {
-      return this.client
-        .get(this.keyPrefix + key)
+      return this.#gate
+        .run(() => this.client.get(fullKey))
         .then((text) => (text === null ? undefined : codec.decode(text, key)))
     }
-    return this.client
-      .getBuffer(this.keyPrefix + key)
+    return this.#gate
+      .run(() => this.client.getBuffer(fullKey))
       .then((raw) => (raw === null ? undefined : codec.decode(raw, key)))
   }
 
@@ -106,7 +112,8 @@ export class RedisStore implements CacheStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.unlink(this.keyPrefix + key)
+    const fullKey = this.keyPrefix + key
+    await this.#gate.run(() => this.client.unlink(fullKey))
   }
 
   /** One MGET on a single node; on a Cluster one MGET per hash slot, in parallel. Entries come in input order. */
@@ -130,11 +137,12 @@ export class RedisStore implements CacheStore {
   }
 
   /**
-   * One Lua script of SETs (per slot on a Cluster), or a pipeline where scripts are refused. Every ttl is checked before anything is sent. An item whose
-   * value cannot be serialised is left out and the others are still written, since the engine batches the writes
-   * of unrelated keys: the call then rejects with a CacheSerializationError naming the keys left out.
+   * One Lua script of SETs (per slot on a Cluster), or a pipeline where scripts are refused; each item is sent
+   * once. Every ttl is checked before anything is sent. An item whose value cannot be serialised is left out and
+   * the others are still written, since the engine batches the writes of unrelated keys: once they are, the call
+   * rejects with a CacheSerializationError whose `keys` lists every item left out.
    */
-  async setMany(items: readonly WriteItem[]): Promise<void> {
+  async setMany(items: readonly StoreWrite[]): Promise<void> {
     if (items.length === 0) return
     const fullKeys: string[] = []
     const payloads: (string | Buffer)[] = []
@@ -148,8 +156,8 @@ export class RedisStore implements CacheStore {
       } catch (error) {
         failures ??= []
         failures.push(
-          error instanceof CacheSerializationError
-            ? error
+          hasErrorCode(error, 'TIERED_SERIALIZATION')
+            ? (error as CacheSerializationError)
             : new CacheSerializationError(`the value under "${key}" could not be serialised`, key, error),
         )
         continue
@@ -171,10 +179,12 @@ export class RedisStore implements CacheStore {
     if (keys.length === 0) return
     const fullKeys = this.#fullKeys(keys)
     if (!this.#cluster) {
-      await this.client.unlink(fullKeys)
+      await this.#gate.run(() => this.client.unlink(fullKeys))
       return
     }
-    await Promise.all(groupBySlot(fullKeys).map(({ keys: slotKeys }) => this.client.unlink(slotKeys)))
+    await Promise.all(
+      groupBySlot(fullKeys).map(({ keys: slotKeys }) => this.#gate.run(() => this.client.unlink(slotKeys))),
+    )
   }
 
   /**
@@ -188,6 +198,8 @@ export class RedisStore implements CacheStore {
           "database and refuses to run (it never flushes it); create the store with a keyPrefix such as 'cache:'",
       )
     }
+    const refusal = this.#gate.refusal()
+    if (refusal !== undefined) throw refusal
     const pattern = `${escapeGlob(this.keyPrefix)}*`
     const client = this.client
     if (!isCluster(client)) {
@@ -205,6 +217,16 @@ export class RedisStore implements CacheStore {
     )
   }
 
+  /**
+   * Takes back the listeners the store put on the client. It never quits or disconnects the client, which is the
+   * application's (so `cache.close()` leaves it open).
+   */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#gate.release()
+  }
+
   #fullKeys(keys: readonly string[]): string[] {
     const prefix = this.keyPrefix
     const fullKeys = new Array<string>(keys.length)
@@ -214,7 +236,10 @@ export class RedisStore implements CacheStore {
 
   /** Text replies for JSON, Buffer replies for every other format. */
   #mget(fullKeys: string[]): Promise<(string | Buffer | null)[]> {
-    return this.#codec.reads === 'text' ? this.client.mget(fullKeys) : this.client.mgetBuffer(fullKeys)
+    const client = this.client
+    return this.#codec.reads === 'text'
+      ? this.#gate.run(() => client.mget(fullKeys))
+      : this.#gate.run(() => client.mgetBuffer(fullKeys))
   }
 
   #decode(reply: string | Buffer, key: string): CacheEntry {
@@ -257,7 +282,10 @@ export class RedisStore implements CacheStore {
         batchAmounts[n] = amounts[i] as number
       }
       const unit = this.#inSeconds ? 'EX' : 'PX'
-      if ((await setManyByScript(this.client, keys, batchPayloads, batchAmounts, unit)) === 'written') return
+      const outcome = await this.#gate.run(() =>
+        setManyByScript(this.client, keys, batchPayloads, batchAmounts, unit),
+      )
+      if (outcome === 'written') return
       // This server refuses scripts: pipelines from now on.
       this.#scripts = false
     }
@@ -266,15 +294,17 @@ export class RedisStore implements CacheStore {
       const i = indexes === undefined ? n : (indexes[n] as number)
       this.#queueWrite(pipeline, fullKeys[i] as string, payloads[i] as string | Buffer, amounts[i] as number)
     }
-    const results = await pipeline.exec()
+    const results = await this.#gate.run(() => pipeline.exec())
     for (const [error] of results ?? []) if (error) throw error
   }
 
   #write(fullKey: string, payload: string | Buffer, amount: number): Promise<unknown> {
     const client = this.client
-    return this.#inSeconds
-      ? client.set(fullKey, payload, 'EX', amount)
-      : client.set(fullKey, payload, 'PX', amount)
+    return this.#gate.run(() =>
+      this.#inSeconds
+        ? client.set(fullKey, payload, 'EX', amount)
+        : client.set(fullKey, payload, 'PX', amount),
+    )
   }
 
   #queueWrite(pipeline: ChainableCommander, fullKey: string, payload: string | Buffer, amount: number): void {
@@ -283,14 +313,15 @@ export class RedisStore implements CacheStore {
   }
 }
 
-/** One failure as it is; several as one error naming every key, with each failure in an AggregateError. */
+/** One failure as it is; several as one error whose `keys` lists them all, with each failure in an AggregateError. */
 function combineFailures(failures: CacheSerializationError[]): CacheSerializationError {
   if (failures.length === 1) return failures[0] as CacheSerializationError
-  const keys = failures.map((failure) => `"${failure.key}"`).join(', ')
+  const keys = failures.map((failure) => failure.key as string)
   return new CacheSerializationError(
-    `${failures.length} values could not be serialised and were not written (${keys}); the other items were`,
+    `${failures.length} values could not be serialised and were not written (${keys.map((key) => `"${key}"`).join(', ')}); the other items were`,
     undefined,
     new AggregateError(failures, 'one failure per key left out'),
+    keys,
   )
 }
 
@@ -298,10 +329,6 @@ function combineFailures(failures: CacheSerializationError[]): CacheSerializatio
  * A tier on an ioredis `Redis` or `Cluster` that the application owns: the store never quits it, so quit it
  * yourself after `cache.close()`.
  */
-export function createRedisStore(
-  name: string,
-  client: Redis | Cluster,
-  config?: RedisStoreConfig,
-): RedisStore {
+export function createRedisStore(name: string, client: RedisClient, config?: RedisStoreConfig): RedisStore {
   return new RedisStore(name, client, config)
 }

@@ -1,31 +1,30 @@
 // getMany, setMany and deleteMany: one MGET / pipeline / UNLINK on a single node, one per hash slot on a Cluster,
 // proved by watching the real servers with MONITOR.
 
-import { commandsUnder, watchCommands } from '@tiered/testing'
+import { type CacheEvents, TieredCache } from '@tiered/core'
+import { commandsUnder } from '@tiered/testing'
 import calculateSlot from 'cluster-key-slot'
-import { type Cluster, Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { createRedisStore } from '../src/index.js'
-import { connectCluster, connectRedis, entryOf, uniquePrefix } from './support/clients.js'
+import {
+  entryOf,
+  Redis,
+  uniquePrefix,
+  useCluster,
+  useRedis,
+  watchCommands,
+  watchNode,
+} from './support/redis.js'
 
 describe('batch methods on a single node', () => {
-  let redis: Redis
-
-  beforeAll(() => {
-    redis = connectRedis()
-  })
-
-  afterAll(() => {
-    redis.disconnect()
-  })
+  const redis = useRedis()
 
   it('reads N keys with one MGET, in input order, misses as undefined', async () => {
     const prefix = uniquePrefix('mget')
     const store = createRedisStore('redis', redis, { keyPrefix: prefix })
     const keys = Array.from({ length: 50 }, (_, i) => `k${i}`)
     for (const [i, key] of keys.entries()) if (i % 5 !== 0) await store.set(key, entryOf(i), 60_000)
-    const { host, port } = redis.options
-    const watch = await watchCommands(host as string, port as number)
+    const watch = await watchNode(redis)
     const entries = await store.getMany(keys)
     const commands = commandsUnder(await watch.stop(), prefix)
     expect(commands).toHaveLength(1)
@@ -37,8 +36,7 @@ describe('batch methods on a single node', () => {
     const prefix = uniquePrefix('pipeline')
     const store = createRedisStore('redis', redis, { keyPrefix: prefix })
     const items = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, entry: entryOf(i), ttlMs: 60_000 }))
-    const { host, port } = redis.options
-    const watch = await watchCommands(host as string, port as number)
+    const watch = await watchNode(redis)
     await store.setMany(items)
     await store.deleteMany(items.map(({ key }) => key))
     const commands = commandsUnder(await watch.stop(), prefix)
@@ -76,6 +74,95 @@ describe('batch methods on a single node', () => {
     }
   })
 
+  /** A client whose user may not run scripts, so that setMany takes its pipeline path; removed after `use`. */
+  async function withoutScripts(use: (client: Redis) => Promise<void>): Promise<void> {
+    const user = `noscript-${uniquePrefix('u').slice(2, 10)}`
+    await redis.call('ACL', 'SETUSER', user, 'on', 'nopass', '~*', '&*', '+@all', '-eval', '-evalsha')
+    const { host, port } = redis.options
+    const limited = new Redis({ host, port, username: user, maxRetriesPerRequest: 1 })
+    try {
+      await use(limited)
+    } finally {
+      limited.disconnect()
+      await redis.call('ACL', 'DELUSER', user)
+    }
+  }
+
+  it.each([
+    ['one script', false],
+    ['a pipeline, where scripts are refused', true],
+  ])(
+    'writes each item it can encode once with %s, the unencodable ones never, and names those in keys',
+    async (_, refuseScripts) => {
+      const run = async (client: Redis) => {
+        const prefix = uniquePrefix('once')
+        const store = createRedisStore('redis', client, { keyPrefix: prefix })
+        // The pipeline path learns that scripts are refused on its first batch; teach it before watching.
+        if (refuseScripts)
+          await store.setMany([
+            { key: 'a', entry: entryOf(0), ttlMs: 60_000 },
+            { key: 'b', entry: entryOf(0), ttlMs: 60_000 },
+          ])
+        const items = [
+          { key: 'good-1', entry: entryOf('one'), ttlMs: 60_000 },
+          { key: 'bad-1', entry: entryOf(1n), ttlMs: 60_000 },
+          { key: 'good-2', entry: entryOf('two'), ttlMs: 60_000 },
+          { key: 'bad-2', entry: entryOf({ nested: [2n] }), ttlMs: 60_000 },
+          { key: 'good-3', entry: entryOf('three'), ttlMs: 60_000 },
+        ]
+        const watch = await watchNode(client)
+        const outcome = await store.setMany(items).then(
+          () => undefined,
+          (error: unknown) => error,
+        )
+        const commands = commandsUnder(await watch.stop(), prefix)
+        expect(outcome).toMatchObject({ code: 'TIERED_SERIALIZATION', keys: ['bad-1', 'bad-2'] })
+        // Every SET that reached Redis, run by the script or sent alone: each good key exactly once, no bad key.
+        const written = commands.filter(([name]) => name === 'set').map(([, key]) => key)
+        expect(written.sort()).toEqual(['good-1', 'good-2', 'good-3'].map((key) => `${prefix}${key}`))
+        const sent = commands.filter(([name]) => name !== 'set').map(([name]) => name)
+        expect(sent).toEqual(refuseScripts ? [] : expect.arrayContaining(['evalsha']))
+        expect(commands.flat().some((arg) => arg.includes('bad-'))).toBe(false)
+        expect((await store.getMany(items.map(({ key }) => key))).map((entry) => entry?.value)).toEqual([
+          'one',
+          undefined,
+          'two',
+          undefined,
+          'three',
+        ])
+      }
+      if (refuseScripts) await withoutScripts(run)
+      else await run(redis)
+    },
+  )
+
+  it('through a TieredCache, writes each storable value of a batch once, never the unstorable one, and reports it', async () => {
+    const prefix = uniquePrefix('cache-once')
+    const errors: CacheEvents['error'][] = []
+    const cache = new TieredCache({
+      stores: [createRedisStore('redis', redis, { keyPrefix: prefix })],
+      onError: (_, event) => errors.push(event),
+      storeTimeout: '10s',
+    })
+    await cache.get('warm-up') // the engine learns the tier is asynchronous, and batches writes from then on
+    const watch = await watchNode(redis)
+    // One write goes out alone; the three made while it is out are one setMany.
+    await Promise.all([
+      cache.set('first', 0),
+      cache.set('good', 'fine'),
+      cache.set('bad', 5n),
+      cache.set('other', 'fine too'),
+    ])
+    const commands = commandsUnder(await watch.stop(), prefix)
+    const written = commands.filter(([name]) => name === 'set').map(([, key]) => key)
+    expect(written.sort()).toEqual(['first', 'good', 'other'].map((key) => `${prefix}${key}`))
+    expect(commands.some(([name]) => name === 'evalsha')).toBe(true)
+    expect(commands.flat().some((arg) => arg.endsWith(`${prefix}bad`))).toBe(false)
+    expect(errors.map((event) => [event.operation, event.key])).toEqual([['set', 'bad']])
+    expect(await cache.get('good')).toBe('fine')
+    await cache.close()
+  })
+
   it('sends nothing for empty batches', async () => {
     const store = createRedisStore('redis', redis, { keyPrefix: uniquePrefix('empty') })
     await expect(store.getMany([])).resolves.toEqual([])
@@ -85,15 +172,7 @@ describe('batch methods on a single node', () => {
 })
 
 describe('batch methods on a Redis Cluster', () => {
-  let cluster: Cluster
-
-  beforeAll(async () => {
-    cluster = await connectCluster()
-  })
-
-  afterAll(() => {
-    cluster.disconnect()
-  })
+  const cluster = useCluster()
 
   /** Which master (host:port) holds `key`'s slot. */
   function ownerOf(key: string): string {

@@ -2,22 +2,12 @@
 
 import { randomUUID } from 'node:crypto'
 import { TieredCache } from '@tiered/core'
-import { watchCommands } from '@tiered/testing'
-import type { Cluster, Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { createRedisStore } from '../src/index.js'
-import { connectCluster, connectRedis, entryOf, uniquePrefix } from './support/clients.js'
+import { entryOf, uniquePrefix, useCluster, useRedis, watchNode } from './support/redis.js'
 
 describe('clear on a single node', () => {
-  let redis: Redis
-
-  beforeAll(() => {
-    redis = connectRedis()
-  })
-
-  afterAll(() => {
-    redis.disconnect()
-  })
+  const redis = useRedis()
 
   it("deletes every key under the store's prefix, over several SCAN rounds, and nothing else", async () => {
     const prefix = uniquePrefix('clear')
@@ -39,8 +29,7 @@ describe('clear on a single node', () => {
     const prefix = uniquePrefix('no-flush')
     const store = createRedisStore('redis', redis, { keyPrefix: prefix })
     await store.set('k', entryOf(1), 60_000)
-    const { host, port } = redis.options
-    const watch = await watchCommands(host as string, port as number)
+    const watch = await watchNode(redis)
     await store.clear()
     const names = (await watch.stop()).map(([name]) => name)
     expect(names).toContain('scan')
@@ -86,15 +75,7 @@ describe('clear on a single node', () => {
 })
 
 describe('clear on a Redis Cluster', () => {
-  let cluster: Cluster
-
-  beforeAll(async () => {
-    cluster = await connectCluster()
-  })
-
-  afterAll(() => {
-    cluster.disconnect()
-  })
+  const cluster = useCluster()
 
   it("deletes the prefix's keys on every master and leaves other keys alone", async () => {
     const prefix = uniquePrefix('cluster-clear')

@@ -1,20 +1,13 @@
 // Slot grouping agrees with the slots a real cluster node computes (CLUSTER KEYSLOT).
 
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, describe, expect, inject, it } from 'vitest'
 import { groupBySlot } from '../src/cluster-slots.js'
+import { Redis } from './support/redis.js'
 
 describe('groupBySlot', () => {
-  let node: Redis
-
-  beforeAll(() => {
-    const [first] = inject('redisClusterNodes')
-    node = new Redis({ host: first?.host, port: first?.port, maxRetriesPerRequest: 1 })
-  })
-
-  afterAll(() => {
-    node.disconnect()
-  })
+  const [first] = inject('redisClusterNodes')
+  const node = new Redis({ host: first?.host, port: first?.port, maxRetriesPerRequest: 1 })
+  afterAll(() => node.disconnect())
 
   it('puts keys in the slots the server itself computes, hash tags and unicode included', async () => {
     const keys = [

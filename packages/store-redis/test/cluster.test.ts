@@ -3,21 +3,12 @@
 import { TieredCache } from '@tiered/core'
 import { createClock, createMapStore } from '@tiered/testing'
 import calculateSlot from 'cluster-key-slot'
-import type { Cluster } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createRedisStore } from '../src/index.js'
-import { connectCluster, uniquePrefix } from './support/clients.js'
+import { uniquePrefix, useCluster, waitFor } from './support/redis.js'
 
 describe('a TieredCache over a Redis Cluster', () => {
-  let cluster: Cluster
-
-  beforeAll(async () => {
-    cluster = await connectCluster()
-  })
-
-  afterAll(() => {
-    cluster.disconnect()
-  })
+  const cluster = useCluster()
 
   it('loads once, serves from Redis to a second process, refreshes stale values, deletes and clears', async () => {
     const prefix = uniquePrefix('cluster-swr')
@@ -67,9 +58,7 @@ describe('a TieredCache over a Redis Cluster', () => {
     })
     expect(stale).toEqual({ id: 'user:0', version: 1 })
     const versionInRedis = async () => (await makeCache().get<{ version: number }>('user:0'))?.version
-    for (let poll = 0; poll < 200 && (await versionInRedis()) !== 2; poll++) {
-      await new Promise((resolve) => setTimeout(resolve, 25))
-    }
+    await waitFor(async () => (await versionInRedis()) === 2, { timeoutMs: 5_000, intervalMs: 25 })
     expect(refreshed).toEqual(new Set(['user:0']))
     expect(await makeCache().get('user:0')).toEqual({ id: 'user:0', version: 2 })
 

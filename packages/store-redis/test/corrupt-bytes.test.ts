@@ -3,22 +3,16 @@
 
 import { serialize as v8Serialize } from 'node:v8'
 import { CacheSerializationError, type CacheStoreError, TieredCache } from '@tiered/core'
-import type { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { createRedisStore, type RedisStoreConfig } from '../src/index.js'
-import { connectRedis, entryOf, uniquePrefix } from './support/clients.js'
+import { entryOf, uniquePrefix, useRedis, waitFor } from './support/redis.js'
 
 const now = Date.now()
 const stamps = `"createdAt":${now},"freshUntil":${now + 60_000},"expiresAt":${now + 120_000},"graceUntil":${now + 120_000}`
 
 /** Polls `read` (bounded) until it gives something other than undefined, and returns that. */
-async function eventually<T>(read: () => Promise<T | undefined>): Promise<T | undefined> {
-  for (let poll = 0; poll < 200; poll++) {
-    const result = await read().catch(() => undefined)
-    if (result !== undefined) return result
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  return undefined
+function eventually<T>(read: () => Promise<T | undefined>): Promise<T | undefined> {
+  return waitFor(() => read().catch(() => undefined), { timeoutMs: 5_000, intervalMs: 25 })
 }
 
 /** A naive recursive merge, of the kind that turns an own `__proto__` key into prototype pollution. */
@@ -35,15 +29,7 @@ function naiveMerge(target: Record<string, unknown>, source: Record<string, unkn
 }
 
 describe('bytes that are not an entry', () => {
-  let redis: Redis
-
-  beforeAll(() => {
-    redis = connectRedis()
-  })
-
-  afterAll(() => {
-    redis.disconnect()
-  })
+  const redis = useRedis()
 
   afterEach(() => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
@@ -158,15 +144,7 @@ describe('bytes that are not an entry', () => {
 })
 
 describe('prototype keys in an otherwise valid entry', () => {
-  let redis: Redis
-
-  beforeAll(() => {
-    redis = connectRedis()
-  })
-
-  afterAll(() => {
-    redis.disconnect()
-  })
+  const redis = useRedis()
 
   afterEach(() => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()

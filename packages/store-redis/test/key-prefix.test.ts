@@ -2,11 +2,9 @@
 
 import { randomUUID } from 'node:crypto'
 import { TieredCache } from '@tiered/core'
-import { watchCommands } from '@tiered/testing'
-import type { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createRedisStore } from '../src/index.js'
-import { connectRedis, entryOf, uniquePrefix } from './support/clients.js'
+import { entryOf, uniquePrefix, useRedis, watchNode } from './support/redis.js'
 
 /** The key arguments of the commands the store sends (MGET and UNLINK take only keys; SET and GET one). */
 function keysOf(command: string[]): string[] {
@@ -19,15 +17,7 @@ function keysOf(command: string[]): string[] {
 }
 
 describe('keyPrefix', () => {
-  let redis: Redis
-
-  beforeAll(() => {
-    redis = connectRedis()
-  })
-
-  afterAll(() => {
-    redis.disconnect()
-  })
+  const redis = useRedis()
 
   it('goes before the key of every command the store sends', async () => {
     const prefix = uniquePrefix('every-command')
@@ -40,8 +30,7 @@ describe('keyPrefix', () => {
       string,
     ]
     const store = createRedisStore('redis', redis, { keyPrefix: prefix })
-    const { host, port } = redis.options
-    const watch = await watchCommands(host as string, port as number)
+    const watch = await watchNode(redis)
     await store.set(a, entryOf(1), 60_000)
     await store.get(a)
     await store.setMany([

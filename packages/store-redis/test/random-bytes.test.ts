@@ -3,10 +3,9 @@
 
 import { isCacheEntry, TieredCache } from '@tiered/core'
 import fc from 'fast-check'
-import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisStore, type RedisStoreConfig } from '../src/index.js'
-import { connectRedis, uniquePrefix } from './support/clients.js'
+import { sleep, uniquePrefix, useRedis } from './support/redis.js'
 
 const formats: [string, RedisStoreConfig][] = [
   ['JSON', {}],
@@ -14,17 +13,15 @@ const formats: [string, RedisStoreConfig][] = [
 ]
 
 describe.each(formats)('random bytes under %s', (_, config) => {
-  let redis: Redis
+  const redis = useRedis()
   const unhandled: unknown[] = []
   const onUnhandled = (reason: unknown) => unhandled.push(reason)
 
   beforeAll(() => {
-    redis = connectRedis()
     process.on('unhandledRejection', onUnhandled)
   })
   afterAll(() => {
     process.off('unhandledRejection', onUnhandled)
-    redis.disconnect()
   })
 
   it('are a miss or an entry, through get, a batch and swr', async () => {
@@ -53,7 +50,7 @@ describe.each(formats)('random bytes under %s', (_, config) => {
     )
     expect(misses).toBeGreaterThan(250)
     expect(reported).toBeGreaterThan(0)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await sleep(20)
     expect(unhandled).toEqual([])
   })
 })

@@ -4,10 +4,10 @@
 
 import type { BusMessage, CacheBus } from '@tiered/core'
 import { sendRedisCommand, startRedisCluster, startRedisServer } from '@tiered/testing'
-import { Cluster, type Redis } from 'ioredis'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { createRedisBus } from '../src/index.js'
 import { Clients, type Recorder, recorder, uniqueName, waitFor } from './support/fleet-clients.js'
+import { Cluster, type Redis } from './support/redis.js'
 
 const clients = new Clients()
 const cleanups: (() => Promise<void> | void)[] = []

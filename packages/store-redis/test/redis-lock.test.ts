@@ -5,10 +5,10 @@
 import type { CacheLock } from '@tiered/core'
 import { startRedisServer } from '@tiered/testing'
 import calculateSlot from 'cluster-key-slot'
-import type { Cluster, Redis } from 'ioredis'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { createRedisLock } from '../src/index.js'
 import { Clients, uniqueName, waitFor } from './support/fleet-clients.js'
+import type { Cluster, Redis } from './support/redis.js'
 
 const clients = new Clients()
 const cleanups: (() => Promise<void> | void)[] = []

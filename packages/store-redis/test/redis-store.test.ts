@@ -1,21 +1,24 @@
-// The store's basics: round trip, option checks, the client left to its owner, and an outage as a miss.
+// The store's basics: round trip, option checks, the client left to its owner, the ioredis major under test.
 
 import { TieredCache } from '@tiered/core'
-import { startRedisServer } from '@tiered/testing'
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createRedisStore, RedisStore } from '../src/index.js'
-import { connectRedis, entryOf, uniquePrefix } from './support/clients.js'
+import {
+  connectRedis,
+  entryOf,
+  ioredisMajor,
+  ioredisVersion,
+  Redis,
+  uniquePrefix,
+  useRedis,
+} from './support/redis.js'
 
 describe('createRedisStore', () => {
-  let redis: Redis
+  const redis = useRedis()
 
-  beforeAll(() => {
-    redis = connectRedis()
-  })
-
-  afterAll(() => {
-    redis.disconnect()
+  it(`runs on ioredis ${ioredisMajor}, as this vitest project says`, () => {
+    expect(Number(ioredisVersion.split('.')[0])).toBe(ioredisMajor)
+    expect(redis).toBeInstanceOf(Redis)
   })
 
   it('stores, reads and deletes a whole entry: the value and its four timestamps', async () => {
@@ -72,32 +75,6 @@ describe('createRedisStore', () => {
       expect(client.status).toBe('ready')
     } finally {
       client.disconnect()
-    }
-  })
-})
-
-describe('a Redis outage', () => {
-  it('with enableOfflineQueue: false, costs a TieredCache a reported miss, not the call', async () => {
-    const server = await startRedisServer()
-    const client = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 })
-    try {
-      await new Promise((resolve) => client.once('ready', resolve))
-      const errors: unknown[] = []
-      const cache = new TieredCache({
-        stores: [createRedisStore('redis', client, { keyPrefix: 'outage:' })],
-        onError: (error) => errors.push(error),
-        circuitBreaker: false,
-        storeTimeout: '10s',
-      })
-      server.kill('SIGKILL')
-      // Bounded wait for ioredis to notice the dropped connection.
-      for (let i = 0; i < 200 && client.status === 'ready'; i++) await new Promise((r) => setTimeout(r, 10))
-      await expect(cache.swr({ queryKey: 'k', queryFn: async () => 'loaded' })).resolves.toBe('loaded')
-      expect(errors.length).toBeGreaterThan(0)
-      expect(cache.stats().storeErrors).toBeGreaterThan(0)
-    } finally {
-      client.disconnect()
-      await server.stop()
     }
   })
 })

@@ -2,10 +2,9 @@
 
 import { deserialize as v8Deserialize } from 'node:v8'
 import { type CacheEntry, CacheSerializationError, CacheStoreError, TieredCache } from '@tiered/core'
-import type { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createRedisStore, type EntrySerializer } from '../src/index.js'
-import { connectRedis, entryOf, uniquePrefix } from './support/clients.js'
+import { entryOf, uniquePrefix, useRedis } from './support/redis.js'
 
 interface Cyclic {
   self?: Cyclic
@@ -24,15 +23,7 @@ const markedJson: EntrySerializer = {
 }
 
 describe('serialisation', () => {
-  let redis: Redis
-
-  beforeAll(() => {
-    redis = connectRedis()
-  })
-
-  afterAll(() => {
-    redis.disconnect()
-  })
+  const redis = useRedis()
 
   it('writes JSON of the whole entry by default', async () => {
     const prefix = uniquePrefix('json')

@@ -1,36 +1,22 @@
 // PX milliseconds by default, EX whole seconds with useIntegerForTtl, both rounded up, read back from the server.
 
-import { commandsUnder, watchCommands } from '@tiered/testing'
-import type { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { commandsUnder } from '@tiered/testing'
+import { describe, expect, it } from 'vitest'
 import { createRedisStore } from '../src/index.js'
-import { connectRedis, entryOf, uniquePrefix } from './support/clients.js'
+import { entryOf, type Redis, uniquePrefix, useRedis, waitFor, watchNode } from './support/redis.js'
 
+/** Whether `key` left Redis within `maxMs` (polled every 25 ms). */
 async function waitUntilGone(redis: Redis, key: string, maxMs: number): Promise<boolean> {
-  const deadline = Date.now() + maxMs
-  while (Date.now() < deadline) {
-    if ((await redis.exists(key)) === 0) return true
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  return false
+  return waitFor(async () => (await redis.exists(key)) === 0, { timeoutMs: maxMs, intervalMs: 25 })
 }
 
 describe('ttl', () => {
-  let redis: Redis
-
-  beforeAll(() => {
-    redis = connectRedis()
-  })
-
-  afterAll(() => {
-    redis.disconnect()
-  })
+  const redis = useRedis()
 
   it('sets PX milliseconds by default, rounded up to a whole number', async () => {
     const prefix = uniquePrefix('px')
     const store = createRedisStore('redis', redis, { keyPrefix: prefix })
-    const { host, port } = redis.options
-    const watch = await watchCommands(host as string, port as number)
+    const watch = await watchNode(redis)
     await store.set('k', entryOf(1), 90_000.2)
     await store.setMany([
       { key: 'm', entry: entryOf(2), ttlMs: 45_000 },
@@ -50,8 +36,7 @@ describe('ttl', () => {
   it('sets EX whole seconds, rounded up, with useIntegerForTtl', async () => {
     const prefix = uniquePrefix('ex')
     const store = createRedisStore('redis', redis, { keyPrefix: prefix, useIntegerForTtl: true })
-    const { host, port } = redis.options
-    const watch = await watchCommands(host as string, port as number)
+    const watch = await watchNode(redis)
     await store.set('k', entryOf(1), 90_000)
     await store.set('up', entryOf(1), 90_001)
     await store.setMany([

@@ -67,6 +67,22 @@ export const AWKWARD_KEYS: readonly string[] = [
   'a"b',
 ]
 
+/**
+ * Keys that differ only in case (ASCII and beyond: 'ß' upper-cases to 'SS'), or by one byte: a trailing space, one
+ * letter. Each is its own key.
+ */
+export const NEAR_KEYS: readonly string[] = [
+  'key',
+  'Key',
+  'KEY',
+  'kEy',
+  'key ',
+  'kez',
+  'straße',
+  'STRASSE',
+  'strasse',
+]
+
 /** A key of exactly 1 KiB (1024 ASCII characters) ending in `last`. */
 export function kibibyteKey(last: string): string {
   return `${'k'.repeat(1_023)}${last}`

@@ -1,7 +1,7 @@
 // Bounded polling for expiry: reads until the store misses or a deadline passes, never one long fixed sleep.
 
 import type { MaybePromise } from '@tiered/core'
-import { expect } from 'vitest'
+import { check } from './check.js'
 import type { TtlTimings } from './options.js'
 
 const MAX_POLLS = 1_000
@@ -14,7 +14,7 @@ export function sleep(ms: number): Promise<void> {
  * Calls `read` every `pollMs` until `missed(result)` holds or `withinMs` have passed since `since`
  * (a `performance.now()` instant). Resolves with the ms from `since` to the miss, or undefined if none came.
  */
-export async function waitForMiss<T>(
+async function waitForMiss<T>(
   read: () => MaybePromise<T>,
   missed: (result: T) => boolean,
   since: number,
@@ -41,5 +41,5 @@ export async function expectMissWithinTtl<T>(
   message: string,
 ): Promise<void> {
   const goneAfter = await waitForMiss(read, missed, since, ttl.shortMs + ttl.lateMs, ttl.pollMs)
-  expect(goneAfter, message).toBeDefined()
+  check(goneAfter !== undefined, message)
 }

@@ -1,5 +1,6 @@
-// Proves the suite can fail: a nested vitest runs it against a store that ignores ttl (the ttl cases must fail,
-// and only they) and against the reference map store, with and without batch methods (all must pass or skip).
+// Proves the suite can fail: a nested vitest runs it against stores that break one rule each (ignoring ttl,
+// folding key case, letting JSON's TypeError escape) and checks that exactly that rule's cases fail, with the
+// rule named in the message; and against correct stores, with and without batch methods (all pass or skip).
 
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -15,6 +16,7 @@ interface AssertionResult {
   ancestorTitles: string[]
   title: string
   status: string
+  failureMessages: string[]
 }
 
 interface NestedRun {
@@ -51,12 +53,26 @@ const titles = (results: AssertionResult[], status: string): string[] =>
     .map((result) => result.title)
     .sort()
 
+const inSuite = (results: AssertionResult[], label: string): AssertionResult[] =>
+  results.filter((result) => result.ancestorTitles[0] === label)
+
+/** Every failure's message starts with `rule: <its test's title>`. */
+function expectRulesNamed(results: AssertionResult[]): void {
+  for (const result of results.filter((r) => r.status === 'failed')) {
+    expect(result.failureMessages.join('\n')).toContain(`rule: ${result.title}: `)
+  }
+}
+
 let ignoresTtl: NestedRun
+let lowerCases: NestedRun
+let json: NestedRun
 let correct: NestedRun
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tiered-conformance-'))
-  ;[ignoresTtl, correct] = await Promise.all([runFixture('ignores-ttl'), runFixture('map')])
+  // Two at a time: four nested vitest runs at once would crowd two cores.
+  ;[ignoresTtl, lowerCases] = await Promise.all([runFixture('ignores-ttl'), runFixture('lower-cases-keys')])
+  ;[json, correct] = await Promise.all([runFixture('json'), runFixture('map')])
 })
 
 afterAll(async () => {
@@ -73,6 +89,30 @@ describe('the conformance suite', () => {
       "setMany honours each item's ttl",
     ])
     expect(titles(ignoresTtl.results, 'passed').length).toBeGreaterThan(25)
+    expectRulesNamed(ignoresTtl.results)
+  })
+
+  it('fails a store that folds key case, on exactly the rule that keys differing in case are different', () => {
+    expect(lowerCases.exitCode, lowerCases.output).toBe(1)
+    expect(titles(lowerCases.results, 'failed')).toEqual([
+      'keeps keys that differ only in case, or by one byte, apart',
+    ])
+    expectRulesNamed(lowerCases.results)
+  })
+
+  it("fails a store whose unencodable value escapes as a TypeError, and passes one that throws core's error", () => {
+    expect(json.exitCode, json.output).toBe(1)
+    const unbranded = inSuite(json.results, 'unbranded JSON store')
+    expect(titles(unbranded, 'failed')).toEqual([
+      "set of a value the store cannot encode rejects with code 'TIERED_SERIALIZATION' and writes nothing",
+      "setMany writes every other item and rejects with code 'TIERED_SERIALIZATION' naming the key left out",
+    ])
+    expectRulesNamed(unbranded)
+    const branded = inSuite(json.results, 'branded JSON store')
+    expect(titles(branded, 'failed')).toEqual([])
+    expect(titles(branded, 'passed')).toContain(
+      "setMany writes every other item and rejects with code 'TIERED_SERIALIZATION' naming the key left out",
+    )
   })
 
   it('passes a correct store, and skips only the batch rules for one without batch methods', () => {
@@ -82,15 +122,25 @@ describe('the conformance suite', () => {
       (result) => result.ancestorTitles[0] === 'map store without batch methods',
     )
     expect(full.length).toBeGreaterThan(30)
-    expect(full.every((result) => result.status === 'passed')).toBe(true)
-    expect(bare).toHaveLength(full.length)
-    expect(titles(bare, 'skipped')).toEqual([
-      'deleteMany removes the keys given and ignores missing ones',
-      'getMany never returns an entry past its ttl',
-      'getMany returns one result per key, in the order asked, undefined for misses',
-      "setMany honours each item's ttl",
-      'setMany writes every item',
+    // The map store keeps values as they are and has no close(): those rules are skipped, with the reason.
+    expect(titles(full, 'failed')).toEqual([])
+    expect(titles(full, 'skipped')).toEqual([
+      'close leaves the client the store was given open',
+      'close resolves, and a second close resolves too',
+      "set of a value the store cannot encode rejects with code 'TIERED_SERIALIZATION' and writes nothing",
+      "setMany writes every other item and rejects with code 'TIERED_SERIALIZATION' naming the key left out",
     ])
+    expect(bare).toHaveLength(full.length)
+    expect(titles(bare, 'skipped')).toEqual(
+      [
+        ...titles(full, 'skipped'),
+        'deleteMany removes the keys given and ignores missing ones',
+        'getMany never returns an entry past its ttl',
+        'getMany returns one result per key, in the order asked, undefined for misses',
+        "setMany honours each item's ttl",
+        'setMany writes every item',
+      ].sort(),
+    )
     expect(titles(bare, 'failed')).toEqual([])
   })
 })

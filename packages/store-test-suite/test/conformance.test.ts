@@ -30,12 +30,17 @@ describe('runStoreConformance', () => {
     expect(opened.every((store) => store.size === 0)).toBe(true)
   })
 
-  it('refuses a bad label, makeStore, ttlGranularityMs or cleanup', () => {
+  it('refuses a bad label, makeStore, ttlGranularityMs, cleanup, unencodableValue, clientIsOpen or runner', () => {
     const makeStore = (namespace: string) => createMapStore(namespace)
     expect(() => runStoreConformance('', makeStore)).toThrow(TypeError)
     expect(() => runStoreConformance('x', 'nope' as never)).toThrow(TypeError)
     expect(() => runStoreConformance('x', makeStore, { ttlGranularityMs: 0 })).toThrow(RangeError)
     expect(() => runStoreConformance('x', makeStore, { ttlGranularityMs: Number.NaN })).toThrow(RangeError)
     expect(() => runStoreConformance('x', makeStore, { cleanup: 'nope' as never })).toThrow(TypeError)
+    expect(() => runStoreConformance('x', makeStore, { unencodableValue: 1n as never })).toThrow(TypeError)
+    expect(() => runStoreConformance('x', makeStore, { clientIsOpen: true as never })).toThrow(TypeError)
+    expect(() => runStoreConformance('x', makeStore, { runner: { describe: () => {} } as never })).toThrow(
+      /describe, it/,
+    )
   })
 })

@@ -1,7 +1,8 @@
 // Wraps any CacheStore so a test can inject faults per operation: fail the next call or every
 // call, slow calls down, or hang them until heal(). Counts every call it sees.
 
-import type { CacheEntry, CacheStore, MaybePromise } from '../../core/src/types.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { CacheEntry, CacheStore, MaybePromise } from '@tiered/core'
 
 export type StoreOp = 'get' | 'set' | 'delete' | 'getMany' | 'setMany' | 'deleteMany' | 'clear'
 
@@ -45,10 +46,6 @@ export class InjectedStoreError extends Error {
 
 /** Marks a fault injected without an error of the test's own: the call fails with an InjectedStoreError. */
 const DEFAULT_ERROR = Symbol('default error')
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
 
 export function createFlakyStore(inner: CacheStore, options: FlakyStoreOptions = {}): FlakyStore {
   const name = options.name ?? `flaky(${inner.name})`

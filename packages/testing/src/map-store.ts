@@ -1,7 +1,7 @@
 // A tiny reference CacheStore on a Map that honours ttlMs against Date.now, for engine tests
 // that need a second tier without Redis. `async: true` makes it answer with promises, as a remote tier does.
 
-import type { CacheEntry, CacheStore, MaybePromise } from '../../core/src/types.js'
+import type { CacheEntry, CacheStore, MaybePromise } from '@tiered/core'
 
 export interface MapStoreOptions {
   /** Return promises from every method, like a networked tier. Default false (synchronous, like memory). */

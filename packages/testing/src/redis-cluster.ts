@@ -2,7 +2,8 @@
 // joined with `redis-cli --cluster create`, and waits until every node reports cluster_state:ok.
 
 import { execFile } from 'node:child_process'
-import { CLUSTER_BUS_OFFSET, LOOPBACK } from './free-port.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { CLUSTER_BUS_OFFSET, LOOPBACK, releasePort } from './free-port.js'
 import { sendRedisCommand } from './redis-command.js'
 import { launchOnFreePort, type RedisProcess } from './redis-process.js'
 import { createTempDir, type TempDir } from './temp-dir.js'
@@ -39,10 +40,6 @@ function redisCliBinary(): string {
   return process.env.REDIS_CLI || 'redis-cli'
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
 function createCluster(ports: readonly number[]): Promise<void> {
   const args = [
     '--cluster',
@@ -75,7 +72,7 @@ async function waitForClusterOk(ports: readonly number[]): Promise<void> {
   while (Date.now() < deadline) {
     const ready = await Promise.all(ports.map((port) => clusterIsReady(port, ports.length)))
     if (ready.every(Boolean)) return
-    await delay(CLUSTER_POLL_MS)
+    await sleep(CLUSTER_POLL_MS)
   }
   const infos = await Promise.all(
     ports.map((port) =>
@@ -92,6 +89,7 @@ async function stopNodes(nodes: readonly ClusterNode[]): Promise<void> {
   await Promise.all(
     nodes.map(async ({ server, dir }) => {
       await server.terminate()
+      releasePort(server.port)
       await dir.remove()
     }),
   )

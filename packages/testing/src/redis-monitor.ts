@@ -2,6 +2,7 @@
 // arguments of a SET instead of trusting a spy.
 
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 
 const POLL_MS = 20
@@ -30,7 +31,7 @@ export async function watchCommands(host: string, port: number): Promise<Command
         await sender.echo(marker)
         for (let poll = 0; poll < MAX_POLLS; poll++) {
           if (commands.some((command) => command[0] === 'echo' && command[1] === marker)) break
-          await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+          await sleep(POLL_MS)
         }
       } finally {
         sender.disconnect()

@@ -2,8 +2,9 @@
 // wait until it answers PING, and stop it (SIGTERM, then SIGKILL after a grace period).
 
 import { type ChildProcess, spawn } from 'node:child_process'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { onProcessExit } from './cleanup-on-exit.js'
-import { findFreePort, LOOPBACK } from './free-port.js'
+import { findFreePort, LOOPBACK, releasePort } from './free-port.js'
 import { sendRedisCommand } from './redis-command.js'
 
 const OUTPUT_TAIL_CHARS = 4_000
@@ -12,7 +13,7 @@ const READY_POLL_MS = 25
 const STOP_GRACE_MS = 3_000
 const MAX_LAUNCH_ATTEMPTS = 5
 
-export function redisServerBinary(): string {
+function redisServerBinary(): string {
   return process.env.REDIS_SERVER || 'redis-server'
 }
 
@@ -40,10 +41,6 @@ export interface RedisProcess {
   readonly exited: Promise<void>
   /** SIGTERM (and SIGCONT, in case it is stopped), then SIGKILL after 3 s; resolves once it has exited. */
   terminate(): Promise<void>
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 function watch(child: ChildProcess, port: number): RedisProcess {
@@ -116,7 +113,7 @@ async function waitForPing(server: RedisProcess): Promise<void> {
     } catch {
       // Not listening yet.
     }
-    await delay(READY_POLL_MS)
+    await sleep(READY_POLL_MS)
   }
   await server.terminate()
   throw new RedisStartError(
@@ -177,7 +174,10 @@ export interface LaunchOnFreePortOptions {
   avoid?: ReadonlySet<number>
 }
 
-/** Launches on a fresh free port, picking another when a race loses the port (bounded attempts). */
+/**
+ * Launches on a fresh free port, picking another when a race loses the port (bounded attempts). The port stays
+ * claimed for restarts until the caller's `releasePort(server.port)`.
+ */
 export async function launchOnFreePort(
   dir: string,
   args: readonly string[],
@@ -189,6 +189,7 @@ export async function launchOnFreePort(
     try {
       return await launchRedisProcess(port, dir, args)
     } catch (error) {
+      releasePort(port)
       if (!(error instanceof RedisStartError && error.addressInUse)) throw error
       lastError = error
     }

@@ -1,9 +1,13 @@
 // Starts a real redis-server on a free loopback port for tests, with controls for fault tests
 // (kill, pause, restart on the same port). Nothing is persisted; the server's temp dir goes on stop.
 
-import { LOOPBACK } from './free-port.js'
-import { launchOnFreePort, launchRedisProcess, type RedisProcess } from './redis-process.js'
+import { setTimeout } from 'node:timers/promises'
+import { LOOPBACK, releasePort } from './free-port.js'
+import { launchOnFreePort, launchRedisProcess, type RedisProcess, RedisStartError } from './redis-process.js'
 import { createTempDir } from './temp-dir.js'
+
+const RESTART_ATTEMPTS = 10
+const RESTART_RETRY_MS = 200
 
 export interface StartRedisServerOptions {
   /** Extra redis-server arguments, e.g. `['--maxmemory', '10mb']`. */
@@ -48,6 +52,7 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
     stop() {
       stopping ??= (async () => {
         await server.terminate()
+        releasePort(port)
         await dir.remove()
       })()
       return stopping
@@ -61,7 +66,18 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
         server.signal('SIGKILL')
         await server.exited
       }
-      server = await launchRedisProcess(port, dir.path, args)
+      // The port stays claimed and below the ephemeral range, so only an unrelated explicit bind can hold it;
+      // give such a holder a few moments (bounded) rather than failing at once.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          server = await launchRedisProcess(port, dir.path, args)
+          return
+        } catch (error) {
+          if (!(error instanceof RedisStartError && error.addressInUse) || attempt >= RESTART_ATTEMPTS)
+            throw error
+          await setTimeout(RESTART_RETRY_MS)
+        }
+      }
     },
   }
 }

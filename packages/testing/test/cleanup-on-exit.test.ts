@@ -31,7 +31,7 @@ it('kills a server a test forgot to stop when the test process exits', async () 
       )
     })
     const { pid, port } = JSON.parse(await readFile(report, 'utf8')) as { pid: number; port: number }
-    await expect.poll(() => isAlive(pid), { timeout: 2_000 }).toBe(false)
+    await expect.poll(() => isAlive(pid), { timeout: 10_000 }).toBe(false)
     await expect(sendRedisCommand(port, ['PING'], 200)).rejects.toThrow()
   } finally {
     await rm(dir, { recursive: true, force: true })

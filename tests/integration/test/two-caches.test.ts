@@ -2,9 +2,11 @@
 // smallest fleet, before the tests of real processes.
 
 import { TieredCache } from '@tiered/core'
+import { createKeyvStore } from '@tiered/store-keyv'
 import { createMemoryStore } from '@tiered/store-memory'
 import { createRedisBus, createRedisLock, createRedisStore } from '@tiered/store-redis'
 import type { Redis } from 'ioredis'
+import { Keyv } from 'keyv'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { connectRedis, uniquePrefix } from './support/redis.js'
 
@@ -60,6 +62,31 @@ describe('two caches over one Redis with a bus and a lock', () => {
     expect(values.every((value) => value === 'value')).toBe(true)
     expect(loads).toBe(1)
     expect(await redis.keys(`${prefix}lock:*`)).toEqual([])
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('a Keyv tier created with local: true is kept true by the bus like a memory tier', async () => {
+    const prefix = uniquePrefix('keyv-local')
+    const member = () =>
+      new TieredCache({
+        stores: [
+          createKeyvStore('local-keyv', new Keyv(), { local: true }),
+          createRedisStore('redis', redis, { keyPrefix: prefix }),
+        ],
+        bus: createRedisBus(redis, { channel: `${prefix}bus` }),
+      })
+    const [a, b] = [member(), member()]
+    await Promise.all([a.ready(), b.ready()])
+    await a.set('k', 'v1')
+    expect(await b.swr({ queryKey: 'k', queryFn: async () => 'loaded' })).toBe('v1')
+    await a.set('k', 'v2')
+    await vi.waitFor(
+      async () => expect(await b.swr({ queryKey: 'k', queryFn: async () => 'loaded' })).toBe('v2'),
+      {
+        timeout: 2_000,
+        interval: 5,
+      },
+    )
     await Promise.all([a.close(), b.close()])
   })
 })

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import type { BusHandlers, BusMessage } from '@tiered/core'
 import type { RedisNodeAddress } from '@tiered/testing'
-import { Cluster, Redis } from 'ioredis'
+import { Cluster, Redis } from './redis.js'
 
 /** Test-owned clients; `disconnectAll` ends them in afterEach/afterAll. */
 export class Clients {

@@ -1,6 +1,6 @@
 // Rules for the optional batch methods, each skipped for a store without it: order, misses, ttl per item.
 
-import { expect } from 'vitest'
+import { check, checkEqual, show } from '../check.js'
 import type { Suite } from '../harness.js'
 import { sampleEntry } from '../samples.js'
 import { expectMissWithinTtl } from '../wait-for-miss.js'
@@ -17,7 +17,7 @@ export function batchCases(suite: Suite): void {
       await store.set('b', b, longMs)
       await store.set('c', c, longMs)
       const many = await store.getMany?.(['c', 'missing', 'a', 'b', 'a'])
-      expect(many).toEqual([c, undefined, a, b, a])
+      checkEqual(many, [c, undefined, a, b, a], "getMany(['c', 'missing', 'a', 'b', 'a'])")
     },
     { needs: 'getMany' },
   )
@@ -38,7 +38,11 @@ export function batchCases(suite: Suite): void {
         (many) => many[0] === undefined,
         `getMany still returned an entry written with a ttl of ${shortMs} ms ${shortMs + lateMs} ms later`,
       )
-      expect(await store.getMany?.(['short', 'long'])).toEqual([undefined, kept])
+      checkEqual(
+        await store.getMany?.(['short', 'long']),
+        [undefined, kept],
+        "getMany(['short', 'long']) at the end",
+      )
     },
     { needs: 'getMany', timeoutMs: testTimeoutMs },
   )
@@ -53,7 +57,8 @@ export function batchCases(suite: Suite): void {
         { key: 'c', entry: sampleEntry({ nested: [false] }), ttlMs: longMs },
       ]
       await store.setMany?.(items)
-      for (const { key, entry } of items) expect(await store.get(key), key).toEqual(entry)
+      for (const { key, entry } of items)
+        checkEqual(await store.get(key), entry, `the item '${key}' read back`)
     },
     { needs: 'setMany' },
   )
@@ -75,7 +80,7 @@ export function batchCases(suite: Suite): void {
         (read) => read === undefined,
         `an item written by setMany with a ttl of ${shortMs} ms was still returned ${shortMs + lateMs} ms later`,
       )
-      expect(await store.get('long')).toEqual(kept)
+      checkEqual(await store.get('long'), kept, 'the item with the long ttl')
     },
     { needs: 'setMany', timeoutMs: testTimeoutMs },
   )
@@ -89,9 +94,11 @@ export function batchCases(suite: Suite): void {
       await store.set('b', sampleEntry('b'), longMs)
       await store.set('c', kept, longMs)
       await store.deleteMany?.(['a', 'missing', 'b'])
-      expect(await store.get('a')).toBeUndefined()
-      expect(await store.get('b')).toBeUndefined()
-      expect(await store.get('c')).toEqual(kept)
+      for (const key of ['a', 'b']) {
+        const read = await store.get(key)
+        check(read === undefined, `after deleteMany(['a', 'missing', 'b']), get('${key}') gave ${show(read)}`)
+      }
+      checkEqual(await store.get('c'), kept, "deleteMany(['a', 'missing', 'b']) changed 'c'")
     },
     { needs: 'deleteMany' },
   )

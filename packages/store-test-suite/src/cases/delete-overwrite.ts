@@ -1,6 +1,6 @@
 // Rules for delete and overwrite: a deleted key misses, deleting a missing key is fine, a write replaces.
 
-import { expect } from 'vitest'
+import { check, checkEqual, show, valueIn } from '../check.js'
 import type { Suite } from '../harness.js'
 import { sampleEntry } from '../samples.js'
 
@@ -12,14 +12,16 @@ export function deleteOverwriteCases(suite: Suite): void {
     await store.set('k', sampleEntry('v'), longMs)
     await store.set('other', sampleEntry('kept'), longMs)
     await store.delete('k')
-    expect(await store.get('k')).toBeUndefined()
-    expect((await store.get('other'))?.value).toBe('kept')
+    const read = await store.get('k')
+    check(read === undefined, `after delete('k'), get('k') gave ${show(read)}`)
+    checkEqual(valueIn(await store.get('other')), 'kept', "delete('k') changed another key")
   })
 
   suite.store('delete of a key never written resolves', async ({ open }) => {
     const { store } = await open()
     await store.delete('never-written')
-    expect(await store.get('never-written')).toBeUndefined()
+    const read = await store.get('never-written')
+    check(read === undefined, `get after deleting a key never written gave ${show(read)}`)
   })
 
   suite.store('overwrite replaces the value', async ({ open }) => {
@@ -27,6 +29,6 @@ export function deleteOverwriteCases(suite: Suite): void {
     await store.set('k', sampleEntry({ version: 1, extra: 'dropped on overwrite' }), longMs)
     const second = sampleEntry({ version: 2 })
     await store.set('k', second, longMs)
-    expect(await store.get('k')).toEqual(second)
+    checkEqual(await store.get('k'), second, 'after two sets of one key, get did not give the second entry')
   })
 }

@@ -1,6 +1,6 @@
 // Rules for namespaces and clear: two stores on different namespaces never see or remove each other's keys.
 
-import { expect } from 'vitest'
+import { check, checkEqual, show } from '../check.js'
 import type { Suite } from '../harness.js'
 import { sampleEntry } from '../samples.js'
 
@@ -12,11 +12,16 @@ export function isolationCases(suite: Suite): void {
     const { store: second } = await open()
     const ours = sampleEntry('first')
     await first.set('shared-name', ours, longMs)
-    expect(await second.get('shared-name')).toBeUndefined()
+    const seen = await second.get('shared-name')
+    check(seen === undefined, `a store on another namespace read ${show(seen)}`)
     const theirs = sampleEntry('second')
     await second.set('shared-name', theirs, longMs)
-    expect(await first.get('shared-name')).toEqual(ours)
-    expect(await second.get('shared-name')).toEqual(theirs)
+    checkEqual(
+      await first.get('shared-name'),
+      ours,
+      "the first namespace's entry, after the second wrote its own",
+    )
+    checkEqual(await second.get('shared-name'), theirs, "the second namespace's entry")
   })
 
   suite.store("delete under one namespace leaves the other namespace's key", async ({ open }) => {
@@ -26,8 +31,13 @@ export function isolationCases(suite: Suite): void {
     await first.set('shared-name', sampleEntry('first'), longMs)
     await second.set('shared-name', theirs, longMs)
     await first.delete('shared-name')
-    expect(await first.get('shared-name')).toBeUndefined()
-    expect(await second.get('shared-name')).toEqual(theirs)
+    const deleted = await first.get('shared-name')
+    check(deleted === undefined, `after delete, the deleting store still gave ${show(deleted)}`)
+    checkEqual(
+      await second.get('shared-name'),
+      theirs,
+      "the other namespace's entry, after delete in the first",
+    )
   })
 
   suite.store(
@@ -37,7 +47,10 @@ export function isolationCases(suite: Suite): void {
       const keys = ['a', 'a:b', 'a*', '🔑']
       for (const key of keys) await store.set(key, sampleEntry(key), longMs)
       await store.clear?.()
-      for (const key of keys) expect(await store.get(key), key).toBeUndefined()
+      for (const key of keys) {
+        const read = await store.get(key)
+        check(read === undefined, `after clear, get(${JSON.stringify(key)}) gave ${show(read)}`)
+      }
     },
     { needs: 'clear' },
   )
@@ -52,9 +65,10 @@ export function isolationCases(suite: Suite): void {
       await other.set('shared-name', kept, longMs)
       await other.set('only-here', kept, longMs)
       await cleared.clear?.()
-      expect(await cleared.get('shared-name')).toBeUndefined()
-      expect(await other.get('shared-name')).toEqual(kept)
-      expect(await other.get('only-here')).toEqual(kept)
+      const read = await cleared.get('shared-name')
+      check(read === undefined, `after clear, the cleared store still gave ${show(read)}`)
+      checkEqual(await other.get('shared-name'), kept, "the other namespace's 'shared-name' after clear")
+      checkEqual(await other.get('only-here'), kept, "the other namespace's 'only-here' after clear")
     },
     { needs: 'clear' },
   )

@@ -1,6 +1,7 @@
-// Rules for get and set: a miss is undefined, and an entry of every JSON shape comes back exactly as written.
+// Rules for get and set: a miss is undefined, an entry of every JSON shape (and its tags) comes back exactly as
+// written, and undefined is refused.
 
-import { expect } from 'vitest'
+import { check, checkEqual, show } from '../check.js'
 import type { Suite } from '../harness.js'
 import { JSON_SHAPES, sampleEntry } from '../samples.js'
 
@@ -9,7 +10,8 @@ export function roundTripCases(suite: Suite): void {
 
   suite.store('get of a key never written is undefined', async ({ open }) => {
     const { store } = await open()
-    expect(await store.get('never-written')).toBeUndefined()
+    const read = await store.get('never-written')
+    check(read === undefined, `get('never-written') gave ${show(read)}`)
   })
 
   for (const [shape, make] of JSON_SHAPES) {
@@ -17,7 +19,11 @@ export function roundTripCases(suite: Suite): void {
       const { store } = await open()
       const entry = sampleEntry(make())
       await store.set('shape', entry, longMs)
-      expect(await store.get('shape')).toEqual(sampleEntry(make(), entry.createdAt))
+      checkEqual(
+        await store.get('shape'),
+        sampleEntry(make(), entry.createdAt),
+        'the entry read back differs',
+      )
     })
   }
 
@@ -26,10 +32,16 @@ export function roundTripCases(suite: Suite): void {
     const entry = { value: 'v', createdAt: 1_111, freshUntil: 2_222, expiresAt: 3_333, graceUntil: 4_444 }
     await store.set('timestamps', entry, longMs)
     const read = await store.get('timestamps')
-    expect(read?.createdAt).toBe(1_111)
-    expect(read?.freshUntil).toBe(2_222)
-    expect(read?.expiresAt).toBe(3_333)
-    expect(read?.graceUntil).toBe(4_444)
+    checkEqual(
+      read && {
+        createdAt: read.createdAt,
+        freshUntil: read.freshUntil,
+        expiresAt: read.expiresAt,
+        graceUntil: read.graceUntil,
+      },
+      { createdAt: 1_111, freshUntil: 2_222, expiresAt: 3_333, graceUntil: 4_444 },
+      'the timestamps read back differ',
+    )
   })
 
   // The engine may run on its own clock (TieredCache's `now`), so a store must not judge entries by their dates.
@@ -39,9 +51,29 @@ export function roundTripCases(suite: Suite): void {
       const { store } = await open()
       const entry = sampleEntry('from a clock far behind', 1_000)
       await store.set('old-dates', entry, longMs)
-      expect(await store.get('old-dates')).toEqual(entry)
+      checkEqual(await store.get('old-dates'), entry, 'an entry dated 1970 was dropped or changed')
     },
   )
+
+  // Tags decide deleteByTag and expireByTag: a store that drops them makes tag invalidation miss its entries.
+  suite.store("round-trips an entry's tags, by set and get and by setMany and getMany", async ({ open }) => {
+    const { store } = await open()
+    const tags = ['user:1', 'tenant:ä', 'a:b%c', '🔑']
+    const entry = { ...sampleEntry({ id: 1 }), tags }
+    await store.set('tagged', entry, longMs)
+    checkEqual(await store.get('tagged'), entry, 'the tagged entry read back by get differs')
+    const untagged = sampleEntry('no tags')
+    await store.set('untagged', untagged, longMs)
+    checkEqual(await store.get('untagged'), untagged, 'an entry without tags came back with some')
+    if (store.setMany) {
+      const other = { ...sampleEntry(2), tags: ['only-one'] }
+      await store.setMany([{ key: 'tagged-many', entry: other, ttlMs: longMs }])
+      checkEqual(await store.get('tagged-many'), other, 'the tags of an entry written by setMany were lost')
+    }
+    if (store.getMany) {
+      checkEqual(await store.getMany(['tagged']), [entry], 'getMany lost the tags')
+    }
+  })
 
   // tiered never caches undefined (a loader's undefined means "nothing to cache"); a store handed one anyway must
   // refuse it rather than keep an entry that some formats would read back without its value.
@@ -55,8 +87,9 @@ export function roundTripCases(suite: Suite): void {
       } catch {
         refused = true
       }
-      expect(refused).toBe(true)
-      expect(await store.get('undefined-value')).toBeUndefined()
+      check(refused, 'set of an entry whose value is undefined resolved; it must throw or reject')
+      const read = await store.get('undefined-value')
+      check(read === undefined, `after the refused set, get gave ${show(read)}`)
     },
   )
 }

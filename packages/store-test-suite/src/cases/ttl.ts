@@ -1,6 +1,6 @@
 // Rules for expiry: an entry lives for the ttl it was written with, no shorter and not much longer.
 
-import { expect } from 'vitest'
+import { checkEqual, fail } from '../check.js'
 import type { Suite } from '../harness.js'
 import { sampleEntry } from '../samples.js'
 import { expectMissWithinTtl, sleep } from '../wait-for-miss.js'
@@ -20,11 +20,9 @@ export function ttlCases(suite: Suite): void {
         const read = await store.get('short')
         const elapsed = performance.now() - start
         if (read === undefined && elapsed < shortMs) {
-          expect.fail(
-            `the entry was gone ${Math.round(elapsed)} ms after set, before its ttl of ${shortMs} ms`,
-          )
+          fail(`the entry was gone ${Math.round(elapsed)} ms after set, before its ttl of ${shortMs} ms`)
         }
-        if (read !== undefined) expect(read).toEqual(entry)
+        if (read !== undefined) checkEqual(read, entry, 'the entry changed before its ttl ran out')
       }
       await readBeforeTtl()
       await sleep(Math.max(0, start + shortMs / 2 - performance.now()))

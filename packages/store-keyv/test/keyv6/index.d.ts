@@ -1,0 +1,2 @@
+export { createClient, default as KeyvRedis } from '@keyv/redis'
+export { Keyv } from 'keyv'

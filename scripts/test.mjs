@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// `pnpm test`: the preflight (a missing tool stops everything in its first seconds, with one line), then every
+// check, each run even when an earlier one failed, so that one run reports every problem; a summary line ends it.
+
+import { spawnSync } from 'node:child_process'
+import { delimiter, join } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+// The workspace's own biome, sherif, knip and turbo, also when this runs outside `pnpm test`.
+const env = {
+  ...process.env,
+  PATH: `${join(root, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
+}
+const run = (command, args) => spawnSync(command, args, { cwd: root, stdio: 'inherit', env }).status ?? 1
+
+const started = performance.now()
+if (run(process.execPath, ['scripts/preflight.mjs']) !== 0) process.exit(1)
+
+const steps = [
+  ['biome', ['check', '.'], 'format and lint'],
+  ['sherif', [], 'workspace consistency'],
+  ['knip', [], 'unused files, dependencies and exports'],
+  ['turbo', ['run', 'build', 'typecheck', 'lint', 'test', '--concurrency=2', '--continue'], 'build and test'],
+]
+const results = steps.map(([command, args, what]) => {
+  console.log(`\n> ${command} ${args.join(' ')}   (${what})`)
+  return { command, ok: run(command, args) === 0 }
+})
+const seconds = ((performance.now() - started) / 1000).toFixed(0)
+const summary = results.map(({ command, ok }) => `${command} ${ok ? 'ok' : 'FAILED'}`).join(', ')
+console.log(`\npnpm test: ${summary} (${seconds} s)`)
+if (results.some(({ ok }) => !ok)) process.exit(1)
