@@ -17,9 +17,9 @@ import { FLEET_SYSTEMS, type FleetSetup, type FleetSystemId } from './systems.js
 const WORKER = new URL('./worker.ts', import.meta.url)
 const ANSWER_TIMEOUT_MS = 30_000
 
-export const STAMPEDE = { processes: 4, callers: 250, loadMs: 20, warmupRounds: 1, rounds: 5 }
-export const PROPAGATION = { warmupSamples: 10, samples: 200 }
-export const STEADY = {
+const STAMPEDE = { processes: 4, callers: 250, loadMs: 20, warmupRounds: 1, rounds: 5 }
+const PROPAGATION = { warmupSamples: 10, samples: 200 }
+const STEADY = {
   processes: 4,
   keys: 200,
   callers: 8,
@@ -29,9 +29,9 @@ export const STEADY = {
   warmupMs: 1_500,
   measureMs: 4_000,
 }
-export const HITS = { keys: 1_000, rounds: 40, roundMs: 50 }
+const HITS = { keys: 1_000, rounds: 40, roundMs: 50 }
 
-export interface FleetRow {
+interface FleetRow {
   system: FleetSystemId
   /** Figures by name; which ones depends on the workload. */
   figures: Record<string, number>

@@ -12,22 +12,22 @@ const START_TIMEOUT_MS = 30_000
 const CALL_TIMEOUT_MS = 30_000
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
-export type Command = DistributiveOmit<FleetCommand, 'id'>
+type Command = DistributiveOmit<FleetCommand, 'id'>
 
-export interface Load {
+interface Load {
   pid: number
   key: string
   at: number
 }
 
-export interface SwrResult {
+interface SwrResult {
   values: unknown[]
   failures: string[]
   /** Milliseconds until the last caller had its value. */
   ms: number
 }
 
-export class Member {
+class Member {
   readonly #child: ChildProcess
   readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>()
   #nextId = 1
@@ -126,7 +126,7 @@ export class Member {
 }
 
 /** The members, in start order (a fleet has at least one; tests index only members they started). */
-export type Members = Member[] & { 0: Member; 1: Member; 2: Member; 3: Member }
+type Members = Member[] & { 0: Member; 1: Member; 2: Member; 3: Member }
 
 export interface Fleet {
   members: Members
