@@ -1,15 +1,18 @@
 // The README's example as a live story: memory over a second tier, a query with fresh 2s and ttl 5m, and what
 // each call did (fresh hit, stale value served while one refresh ran, or a load), with timings, over ~10 seconds.
 
+import { fork } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
 import { type CacheEvents, type CacheStore, TieredCache } from '@tiered/core'
 import { hashKeyMD5 } from '@tiered/keys'
 import { createKeyvStore } from '@tiered/store-keyv'
 import { createMemoryStore } from '@tiered/store-memory'
-import { createRedisStore } from '@tiered/store-redis'
+import { createRedisBus, createRedisLock, createRedisStore } from '@tiered/store-redis'
 import { type RedisServerHandle, startRedisServer } from '@tiered/testing'
 import { Redis } from 'ioredis'
 import { Keyv } from 'keyv'
+import type { PeerCommand, PeerReply } from './demo-peer.ts'
 
 interface Todo {
   id: number
@@ -23,7 +26,12 @@ const sleepUntil = (seconds: number) => sleep(Math.max(0, started + seconds * 10
 const say = (text: string) => console.log(`[${clock()}] ${text}`)
 
 /** The second tier: Redis when REDIS_URL is set or redis-server is on the PATH, else Keyv in memory. */
-async function secondTier(): Promise<{ store: CacheStore; label: string; stop: () => Promise<void> }> {
+async function secondTier(): Promise<{
+  store: CacheStore
+  label: string
+  url?: string
+  stop: () => Promise<void>
+}> {
   let server: RedisServerHandle | undefined
   let url = process.env.REDIS_URL
   if (url === undefined) {
@@ -43,6 +51,7 @@ async function secondTier(): Promise<{ store: CacheStore; label: string; stop: (
     return {
       store,
       label,
+      url,
       stop: async () => {
         await store.clear?.()
         client.disconnect()
@@ -112,6 +121,95 @@ async function ask(cache: TieredCache, callers: number, what: string) {
   say(`${what.padEnd(46)} ${outcome}; "${first}" (loader calls so far: ${loaderCalls})`)
 }
 
+/**
+ * A fleet: this process and a second one (demo-peer.ts), each with its own memory tier over the same Redis, joined
+ * by createRedisBus and createRedisLock. A change here is seen there at once; a cold key asked of both loads once.
+ */
+async function fleetPart(url: string): Promise<void> {
+  console.log(
+    '\nA fleet: this process and a second Node process, each with its own memory tier over the same Redis,\n' +
+      'joined by createRedisBus (change notices) and createRedisLock (one load per key across the fleet)\n',
+  )
+  const prefix = `tiered-demo-fleet:${process.pid}:`
+  const client = new Redis(url, { maxRetriesPerRequest: 1 })
+  const here = new TieredCache({
+    stores: [createMemoryStore('memory'), createRedisStore('redis', client, { keyPrefix: prefix })],
+    bus: createRedisBus(client, { channel: `${prefix}bus` }),
+    lock: createRedisLock(client, { keyPrefix: `${prefix}lock:` }),
+  })
+  const peer = fork(fileURLToPath(new URL('./demo-peer.ts', import.meta.url)), [], {
+    execArgv: process.execArgv,
+    env: { ...process.env, TIERED_DEMO_REDIS: url, TIERED_DEMO_PREFIX: prefix },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const reply = <T extends PeerReply['type']>(type: T) =>
+    new Promise<Extract<PeerReply, { type: T }>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the second process did not answer ${type}`)), 10_000)
+      const onMessage = (message: PeerReply) => {
+        if (message.type !== type) return
+        clearTimeout(timer)
+        peer.off('message', onMessage)
+        resolve(message as Extract<PeerReply, { type: T }>)
+      }
+      peer.on('message', onMessage)
+    })
+  function askPeer(command: { type: 'read'; key: string }): Promise<Extract<PeerReply, { type: 'read' }>>
+  function askPeer(command: { type: 'load'; key: string }): Promise<Extract<PeerReply, { type: 'load' }>>
+  function askPeer(command: { type: 'read' | 'load'; key: string }): Promise<PeerReply> {
+    const answer = reply(command.type)
+    peer.send(command)
+    return answer
+  }
+  try {
+    await Promise.all([here.ready(), reply('ready')])
+    await here.set('greeting', 'hello v1')
+    say('this process sets greeting = "hello v1"')
+    // Its notice reaches the second process within a millisecond or two; read after it, so the copy stays.
+    await sleep(50)
+    for (let read = 0; read < 2; read++) {
+      const seen = await askPeer({ type: 'read', key: 'greeting' })
+      say(`  second process reads "${seen.value}" from its ${seen.from} tier in ${seen.ms.toFixed(2)} ms`)
+    }
+    const t0 = performance.now()
+    await here.set('greeting', 'hello v2')
+    const setAt = performance.now()
+    say('this process sets greeting = "hello v2"')
+    let seen = await askPeer({ type: 'read', key: 'greeting' })
+    for (let read = 0; read < 50 && seen.value !== 'hello v2'; read++)
+      seen = await askPeer({ type: 'read', key: 'greeting' })
+    say(
+      `  second process reads "${seen.value}" from its ${seen.from} tier, ${(performance.now() - setAt).toFixed(1)} ms ` +
+        `after the set resolved (set took ${(setAt - t0).toFixed(1)} ms): the bus notice dropped its old memory copy`,
+    )
+    let loadedHere = false
+    const [mine, theirs] = await Promise.all([
+      here.swr({
+        queryKey: 'report',
+        queryFn: async () => {
+          loadedHere = true
+          await sleep(300)
+          return 'loaded by this process'
+        },
+      }),
+      askPeer({ type: 'load', key: 'report' }),
+    ])
+    const loads = Number(loadedHere) + Number(theirs.loaded)
+    say(
+      `both processes ask for a cold key at once: ${loads} load in all; here "${mine}", there "${theirs.value}"`,
+    )
+  } finally {
+    const exited = new Promise((resolve) => peer.once('exit', resolve))
+    if (peer.connected) peer.send({ type: 'stop' } satisfies PeerCommand)
+    const kill = setTimeout(() => peer.kill('SIGKILL'), 3_000)
+    await exited
+    clearTimeout(kill)
+    await here.close()
+    const keys = await client.keys(`${prefix}*`)
+    if (keys.length > 0) await client.del(...keys)
+    client.disconnect()
+  }
+}
+
 try {
   const app = makeCache('memory')
   await ask(app, 5, '5 callers at once on a cold key')
@@ -148,6 +246,7 @@ try {
     `\nfirst instance: ${stats.hits} fresh hits, ${stats.staleHits} stale hits, ${stats.misses} misses, ` +
       `${stats.loads} loads (${stats.loadErrors} failed); loader calls across both instances: ${loaderCalls}`,
   )
+  if (second.url !== undefined) await fleetPart(second.url)
 } finally {
   // Both instances share the second tier; it is cleared of the demo's keys and its client closed here.
   await second.stop()

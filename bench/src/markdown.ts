@@ -1,5 +1,6 @@
 // RESULTS.md from results.json: the targets first, then one table per workload, then what ran where.
 
+import { renderFleetMarkdown } from './fleet/bench.js'
 import { formatFigure, formatRatio } from './format.js'
 import type { BenchResults, SystemResult, WorkloadResult } from './results.js'
 
@@ -87,6 +88,7 @@ export function renderMarkdown(results: BenchResults): string {
     ),
     '',
     ...results.workloads.map(table),
+    ...(results.fleet === undefined ? [] : [renderFleetMarkdown(results.fleet), '']),
     '## Versions',
     '',
     '| Package | Version |',

@@ -1,6 +1,7 @@
 // The shape of results.json, and the arithmetic on it: ratios to the best peer and to the floor, and the
 // issue's targets checked against one run.
 
+import type { FleetResults } from './fleet/bench.js'
 import type { Layers, Role } from './systems/types.js'
 import type { Measurement, Workload } from './workloads/types.js'
 
@@ -77,6 +78,8 @@ export interface BenchResults {
   versions: Record<string, string>
   workloads: WorkloadResult[]
   targets: TargetResult[]
+  /** The fleet workloads (bench/src/fleet), when they ran. */
+  fleet?: FleetResults
 }
 
 export function toSystemResult(

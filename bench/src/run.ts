@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { type RedisServerHandle, startRedisServer } from '@tiered/testing'
 import { Redis } from 'ioredis'
+import { type FleetResults, runFleetBench } from './fleet/bench.js'
 import { formatFigure } from './format.js'
 import { renderMarkdown } from './markdown.js'
 import { deletePrefix, sampleKeys } from './redis-keys.js'
@@ -155,6 +156,13 @@ async function main(): Promise<number> {
       workloadResults.push(workloadResult)
     }
 
+    // The fleet workloads (tiered with its bus and lock against bentocache with its bus), in processes of their own.
+    let fleet: FleetResults | undefined
+    if (ONLY_WORKLOADS === undefined || ONLY_WORKLOADS.includes('fleet')) {
+      console.log('\nFleet: 4 processes over one Redis with a bus (tiered also with its lock)')
+      fleet = await runFleetBench({ host: server.host, port: server.port }, admin, console.log)
+    }
+
     const leftover = await sampleKeys(admin, 10)
     if (leftover.count > 0) {
       console.warn(
@@ -188,6 +196,7 @@ async function main(): Promise<number> {
       versions: installedVersions(),
       workloads: workloadResults,
       targets: checkTargets(workloadResults),
+      ...(fleet === undefined ? {} : { fleet }),
     }
     if (ONLY_WORKLOADS === undefined && ONLY_SYSTEMS === undefined) {
       writeFileSync(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`)
@@ -202,6 +211,10 @@ async function main(): Promise<number> {
     for (const target of results.targets) {
       const verdict = target.verdict === 'fails' ? 'FAILS' : target.verdict
       console.log(`  ${verdict.padEnd(12)} ${target.text}: ${target.detail}`)
+    }
+    for (const target of fleet?.targets ?? []) {
+      const verdict = target.holds === null ? 'not measured' : target.holds ? 'holds' : 'FAILS'
+      console.log(`  ${verdict.padEnd(12)} ${target.text}: ${target.measured}`)
     }
     console.log(`\ndone in ${Math.round(results.durationSeconds)} s`)
     if (errors > 0) console.error(`${errors} measurement(s) failed; see the ERROR rows`)

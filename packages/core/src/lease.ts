@@ -22,15 +22,30 @@ export class Lease {
 
   /** A token, undefined while another process holds the lease, or NO_LOCK when the lock failed (reported). */
   acquire(key: string, ttlMs: number): Promise<string | undefined | typeof NO_LOCK> {
-    return this.#bounded('acquire', () => this.#lock.acquire(key, Math.max(1, Math.ceil(ttlMs)))).then(
-      (token) => {
-        if (token === NO_LOCK || token === undefined || typeof token === 'string') return token
-        this.#report(
-          new CacheFleetError('lock', 'acquire', new TypeError('acquire gave neither a token nor undefined')),
-        )
-        return NO_LOCK
-      },
-    )
+    let late: MaybePromise<string | undefined> | undefined
+    return this.#bounded('acquire', () => {
+      late = this.#lock.acquire(key, Math.max(1, Math.ceil(ttlMs)))
+      return late
+    }).then((token) => {
+      if (token === NO_LOCK) {
+        // Given up (slower than storeTimeout): a lease the lock grants after all is handed back at once, or it
+        // would hold the key for its whole ttl with nobody loading.
+        if (late instanceof Promise) {
+          late.then(
+            (lateToken) => {
+              if (typeof lateToken === 'string') void this.release(key, lateToken)
+            },
+            () => {},
+          )
+        }
+        return token
+      }
+      if (token === undefined || typeof token === 'string') return token
+      this.#report(
+        new CacheFleetError('lock', 'acquire', new TypeError('acquire gave neither a token nor undefined')),
+      )
+      return NO_LOCK
+    })
   }
 
   /** Ends the lease; a failure is reported (the lease then lapses at its ttl). Never rejects. */

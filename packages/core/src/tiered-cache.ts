@@ -470,10 +470,15 @@ export class TieredCache {
     policy: EntryPolicy,
     flight: Flight,
   ): Promise<T | undefined> {
-    if (index + 1 < this.#tiers.length) {
+    const freshBelow = async (): Promise<{ value: unknown } | undefined> => {
+      if (index + 1 >= this.#tiers.length) return undefined
       const below = await this.#reader.scan(key, index + 1, flight, options.schema)
-      if (below.entry !== undefined && this.#now() < below.entry.freshUntil) return below.entry.value as T
+      return below.entry !== undefined && this.#now() < below.entry.freshUntil
+        ? { value: below.entry.value }
+        : undefined
     }
+    const before = await freshBelow()
+    if (before !== undefined) return before.value as T
     const lease = this.#lease
     if (lease === undefined) return this.#runLoad(key, options, policy, flight, true)
     const token = await lease.acquire(key, this.#leaseTtl(options))
@@ -481,6 +486,9 @@ export class TieredCache {
     if (token === undefined) return undefined
     if (token === NO_LOCK) return this.#runLoad(key, options, policy, flight, true)
     try {
+      // The lease may be free because another process refreshed the key since the read above.
+      const after = await freshBelow()
+      if (after !== undefined) return after.value as T
       return await this.#runLoad(key, options, policy, flight, true)
     } finally {
       lease.release(key, token)

@@ -1,0 +1,137 @@
+// One member of a test fleet: a real Node process (`node --import tsx`) holding a TieredCache [memory, Redis] with
+// the Redis bus and lock, driven by its parent over IPC. Every loader call is announced to the parent as it starts,
+// so the parent counts loads even in a process it SIGKILLs during the load.
+
+import { type CacheStore, TieredCache } from '@tiered/core'
+import { createMemoryStore, type MemoryStore } from '@tiered/store-memory'
+import { createRedisBus, createRedisLock, createRedisStore } from '@tiered/store-redis'
+import { Cluster, Redis } from 'ioredis'
+import type { FleetCommand, FleetConfig, FleetEvent, FleetReply } from './fleet-protocol.js'
+
+const config = JSON.parse(process.env.FLEET_CONFIG ?? 'null') as FleetConfig
+const clients: (Redis | Cluster)[] = []
+const errors: string[] = []
+
+function send(message: FleetEvent | FleetReply): void {
+  process.send?.(message)
+}
+
+function connect(target: FleetConfig['redis']): Redis | Cluster {
+  const client =
+    'url' in target
+      ? new Redis(target.url, { maxRetriesPerRequest: 1 })
+      : new Cluster(target.cluster, { redisOptions: { maxRetriesPerRequest: 1 } })
+  // ioredis reports a lost connection here; the cache reports its own failures through onError.
+  client.on('error', () => {})
+  clients.push(client)
+  return client
+}
+
+const redis = connect(config.redis)
+const lockClient = config.lockRedis === undefined ? redis : connect(config.lockRedis)
+const memory: MemoryStore = createMemoryStore('memory')
+const stores: CacheStore[] = [memory, createRedisStore('redis', redis, { keyPrefix: config.prefix })]
+const cache = new TieredCache({
+  stores,
+  bus: config.bus === false ? undefined : createRedisBus(redis, { channel: `${config.prefix}bus` }),
+  lock:
+    config.lock === false ? undefined : createRedisLock(lockClient, { keyPrefix: `${config.prefix}lock:` }),
+  storeTimeout: config.storeTimeoutMs,
+  lockTtl: config.lockTtlMs,
+  defaultFresh: config.freshMs,
+  defaultTtl: config.ttlMs,
+  onError: (error) => {
+    if (errors.length < 50) errors.push(error instanceof Error ? error.message : String(error))
+  },
+})
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Wall-clock milliseconds with sub-millisecond precision, comparable between processes of one machine. */
+const wallNow = () => performance.timeOrigin + performance.now()
+
+async function run(command: FleetCommand): Promise<unknown> {
+  switch (command.op) {
+    case 'set':
+      await cache.set(command.key, command.value)
+      return { at: wallNow() }
+    case 'delete':
+      await cache.delete(command.key)
+      return { at: wallNow() }
+    case 'get':
+      return { value: (await cache.get(command.key)) ?? null }
+    case 'peek': {
+      const entry = memory.get(command.key)
+      return entry === undefined
+        ? { value: null }
+        : { value: entry.value, fresh: Date.now() < entry.freshUntil, live: Date.now() < entry.expiresAt }
+    }
+    case 'swr': {
+      if (command.startAt !== undefined) await sleep(Math.max(0, command.startAt - Date.now()))
+      const started = performance.now()
+      const queryFn = async () => {
+        send({ type: 'loading', pid: process.pid, key: command.key, at: Date.now() })
+        await sleep(command.loadMs)
+        return command.value
+      }
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: command.callers }, () =>
+          cache
+            .swr({ queryKey: command.key, queryFn, timeout: command.timeoutMs })
+            .then((value) => ({ value, ms: performance.now() - started })),
+        ),
+      )
+      const values: unknown[] = []
+      const failures: string[] = []
+      let ms = 0
+      for (const outcome of outcomes) {
+        if (outcome.status === 'fulfilled') {
+          values.push(outcome.value.value)
+          ms = Math.max(ms, outcome.value.ms)
+        } else {
+          failures.push(String((outcome.reason as Error)?.message ?? outcome.reason))
+        }
+      }
+      return { values, failures, ms }
+    }
+    case 'watch': {
+      // Reads the key as a caller would until it no longer gives the old value: when did this process first see the
+      // change? Bounded in time.
+      const deadline = performance.now() + command.timeoutMs
+      let reads = 0
+      while (performance.now() < deadline) {
+        const value = (await cache.get(command.key)) ?? null
+        reads++
+        if (JSON.stringify(value) !== JSON.stringify(command.old)) return { value, at: wallNow(), reads }
+        await sleep(command.intervalMs)
+      }
+      return { value: command.old, at: null, reads }
+    }
+    case 'stats':
+      return { stats: cache.stats(), errors: [...errors] }
+    case 'close':
+      await cache.close()
+      for (const client of clients) client.disconnect()
+      setImmediate(() => process.exit(0))
+      return {}
+  }
+}
+
+process.on('message', (command: FleetCommand) => {
+  run(command).then(
+    (result) => send({ type: 'reply', id: command.id, ok: true, result }),
+    (error: unknown) =>
+      send({
+        type: 'reply',
+        id: command.id,
+        ok: false,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      }),
+  )
+})
+// The parent is gone: nothing more to do here.
+process.on('disconnect', () => process.exit(0))
+
+cache.ready().then(
+  () => send({ type: 'ready', pid: process.pid }),
+  (error: unknown) => send({ type: 'ready', pid: process.pid, error: String(error) }),
+)
