@@ -32,6 +32,9 @@ export class BusLink {
   #tags = new Set<string>()
   #clear = false
   #flushing = false
+  /** Settles once the flush that is coming has published; undefined while none is coming. */
+  #published: Promise<void> | undefined = undefined
+  #markPublished: (() => void) | undefined = undefined
   #retryMs = 0
   #timer: NodeJS.Timeout | undefined = undefined
   #closed = false
@@ -67,22 +70,26 @@ export class BusLink {
   }
 
   /** Queues a notice about `key`; notices of one tick go out together. */
-  key(type: KeyNotice, key: string): void {
+  /**
+   * Queues a notice about `key`; notices of one tick go out together. Settles once they were published, or once
+   * publishing failed or took storeTimeout (then they are retried in the background); it never rejects.
+   */
+  key(type: KeyNotice, key: string): Promise<void> {
     // A delete wins over an expire, an expire over a set: each makes receivers drop or expire their copy.
     const queued = this.#keys.get(key)
     if (queued === undefined || rank(type) >= rank(queued)) this.#keys.set(key, type)
-    this.#schedule()
+    return this.#schedule()
   }
 
-  tags(tags: readonly string[]): void {
+  tags(tags: readonly string[]): Promise<void> {
     for (const tag of tags) this.#tags.add(tag)
-    this.#schedule()
+    return this.#schedule()
   }
 
-  clear(): void {
+  clear(): Promise<void> {
     this.#clear = true
     this.#keys.clear()
-    this.#schedule()
+    return this.#schedule()
   }
 
   close(): MaybePromise<void> {
@@ -93,20 +100,32 @@ export class BusLink {
     return this.#bounded('close', () => close.call(this.#bus)).then(() => undefined)
   }
 
-  #schedule(): void {
+  /** Makes sure a flush is coming; gives what settles once it published (at once while a retry is pending). */
+  #schedule(): Promise<void> {
     if (this.#keys.size + this.#tags.size > MAX_QUEUED) {
       // Too much is waiting (the bus has been down a while): one clear stands for all of it.
       this.#keys.clear()
       this.#tags.clear()
       this.#clear = true
     }
-    if (this.#flushing || this.#timer !== undefined || this.#closed) return
-    this.#flushing = true
-    process.nextTick(this.#flush)
+    if (this.#timer !== undefined || this.#closed) return Promise.resolve()
+    if (!this.#flushing) {
+      this.#flushing = true
+      process.nextTick(this.#flush)
+    }
+    if (this.#published === undefined) {
+      this.#published = new Promise<void>((resolve) => {
+        this.#markPublished = resolve
+      })
+    }
+    return this.#published
   }
 
   readonly #flush = (): void => {
     this.#flushing = false
+    const markPublished = this.#markPublished
+    this.#published = undefined
+    this.#markPublished = undefined
     const messages: BusMessage[] = []
     const origin = this.origin
     if (this.#clear) messages.push({ type: 'clear', origin })
@@ -122,9 +141,13 @@ export class BusLink {
     this.#keys = new Map()
     this.#tags = new Set()
     this.#clear = false
-    if (messages.length === 0) return
+    if (messages.length === 0) {
+      markPublished?.()
+      return
+    }
     Promise.all(messages.map((message) => this.#bounded('publish', () => this.#bus.publish(message)))).then(
       (outcomes) => {
+        markPublished?.()
         if (outcomes.every((ok) => ok)) {
           this.#retryMs = 0
           return

@@ -240,7 +240,7 @@ export class TieredCache {
     const now = this.#now()
     const entry = makeEntry(value, policy, this.#stamps.created(now), now, this.#defaults.tagTtl)
     await writeTiers(this.#tiers, key, entry, now)
-    this.#bus?.key('set', key)
+    await this.#bus?.key('set', key)
   }
 
   /** Removes `key` from every tier; rejects with an AggregateError naming the tiers that failed. */
@@ -251,7 +251,7 @@ export class TieredCache {
     try {
       await invalidateTiers(this.#tiers, `delete of "${key}"`, (tier) => tier.remove(key))
     } finally {
-      this.#bus?.key('delete', key)
+      await this.#bus?.key('delete', key)
     }
   }
 
@@ -272,7 +272,7 @@ export class TieredCache {
       )
     } finally {
       if (this.#expiring.get(key) === token) this.#expiring.delete(key)
-      this.#bus?.key('expire', key)
+      await this.#bus?.key('expire', key)
     }
   }
 
@@ -300,7 +300,7 @@ export class TieredCache {
     try {
       await invalidateTiers(this.#tiers, 'clear', (tier) => tier.clear())
     } finally {
-      this.#bus?.clear()
+      await this.#bus?.clear()
     }
   }
 
@@ -678,11 +678,14 @@ export class TieredCache {
     const written = writeTiers(this.#tiers, key, entry, now, this.#tiers.length, false)
     const bus = this.#bus
     if (bus === undefined) return written
+    // The load's callers do not wait for the notice: it goes out once the writes settled.
     if (written === undefined) {
       bus.key('set', key)
       return undefined
     }
-    return written.then(() => bus.key('set', key))
+    return written.then(() => {
+      bus.key('set', key)
+    })
   }
 
   /**
@@ -726,7 +729,7 @@ export class TieredCache {
     try {
       await this.#stamps.invalidate(tags, hard)
     } finally {
-      this.#bus?.tags(tags)
+      await this.#bus?.tags(tags)
     }
   }
 
