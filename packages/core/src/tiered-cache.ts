@@ -19,7 +19,8 @@ import {
   CacheTimeoutError,
   hasErrorCode,
 } from './errors.js'
-import { CacheEmitter, type CacheEventName, type CacheEvents, type CacheListener } from './events.js'
+import type { CacheEventName, CacheEvents, CacheListener } from './events.js'
+import { Landings } from './landings.js'
 import { Lease, NO_LOCK } from './lease.js'
 import { type AbortableLoad, LoadContext } from './load-context.js'
 import { runQuery, SOFT_TIMEOUT, waitFor } from './load-runner.js'
@@ -27,6 +28,7 @@ import { CacheNamespace, ORIGINAL_KEY, type Scoped } from './namespace.js'
 import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.js'
 import { toKey } from './query-key.js'
 import { type Found, ReadPath } from './read-path.js'
+import { type ErrorOperation, Reporting } from './reporting.js'
 import { type Flight, Singleflight } from './singleflight.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
 import { swrMany } from './swr-many.js'
@@ -85,8 +87,7 @@ export class TieredCache {
   readonly #defaults: PolicyDefaults
   readonly #policies: Policies
   readonly #now: () => number
-  readonly #onError: TieredCacheOptions['onError']
-  readonly #emitter: CacheEmitter
+  readonly #reporting: Reporting
   readonly #reader: ReadPath
   readonly #stamps: TagStamps
   readonly #bus: BusLink | undefined
@@ -102,26 +103,20 @@ export class TieredCache {
   /** Keys whose expire() is between reading and rewriting the entry, with a token of that call. */
   readonly #expiring = new Map<string, object>()
   /** Waiters for another process's value, woken when the bus names their key. */
-  readonly #landed = new Map<string, (() => void)[]>()
+  readonly #landings = new Landings()
   #subscribed: Promise<void> | undefined = undefined
   #closing: Promise<void> | undefined = undefined
   #closed = false
-  #hits = 0
-  #staleHits = 0
-  #misses = 0
-  #loadCount = 0
-  #loadErrors = 0
-  #storeErrors = 0
 
   constructor(options: TieredCacheOptions) {
-    this.#emitter = new CacheEmitter((error) => this.#report(error, 'listener'))
-    this.#onError = options?.onError
+    this.#reporting = new Reporting(options?.onError)
     const host: TierHost = {
       now: () => this.#now(),
       report: (error) => this.#report(error, error.operation, error.tier, error.key),
       circuitOpened: (tier, operations, failures, retryAt) =>
-        this.#emitter.emit('circuit-open', { tier, operations, failures, retryAt }),
-      circuitClosed: (tier, operations) => this.#emitter.emit('circuit-close', { tier, operations }),
+        this.#reporting.emitter.emit('circuit-open', { tier, operations, failures, retryAt }),
+      circuitClosed: (tier, operations) =>
+        this.#reporting.emitter.emit('circuit-close', { tier, operations }),
     }
     const resolved: ResolvedOptions = resolveOptions(options, host)
     this.#tiers = resolved.tiers
@@ -187,8 +182,7 @@ export class TieredCache {
     // The hot path: a fresh hit in a synchronous nearest tier costs one resolved promise.
     const nearest = this.#reader.freshNearest(key, this.#now(), schema)
     if (nearest !== undefined) {
-      this.#hits++
-      if (this.#emitter.listeners.hit !== undefined) this.#emitHit(key, 0, 'fresh')
+      this.#reporting.hit(key, (this.#tiers[0] as Tier).name, 'fresh')
       return Promise.resolve(nearest.value as T)
     }
     // Otherwise synchronous tiers answer in place, and the rest are read once for all callers of the key.
@@ -199,8 +193,7 @@ export class TieredCache {
     const entry = found.entry
     if (entry !== undefined) {
       if (this.#now() < entry.freshUntil) {
-        this.#hits++
-        if (this.#emitter.listeners.hit !== undefined) this.#emitHit(key, found.index, 'fresh')
+        this.#countHit(key, found.index, 'fresh')
       } else {
         this.#serveStale(key, found.index, options, policy)
       }
@@ -314,7 +307,7 @@ export class TieredCache {
     this.#reads.forgetAll()
     this.#loads.forgetAll()
     for (const context of this.#running) context.abort(new CacheClosedError())
-    this.#wakeAll()
+    this.#landings.wakeAll()
     this.#stamps.close()
     const closing: Promise<unknown>[] = []
     for (const tier of this.#tiers) {
@@ -330,23 +323,23 @@ export class TieredCache {
   }
 
   on<E extends CacheEventName>(event: E, listener: CacheListener<E>): this {
-    this.#emitter.on(event, listener)
+    this.#reporting.emitter.on(event, listener)
     return this
   }
 
   off<E extends CacheEventName>(event: E, listener: CacheListener<E>): this {
-    this.#emitter.off(event, listener)
+    this.#reporting.emitter.off(event, listener)
     return this
   }
 
   stats(): CacheStats {
     return {
-      hits: this.#hits,
-      staleHits: this.#staleHits,
-      misses: this.#misses,
-      loads: this.#loadCount,
-      loadErrors: this.#loadErrors,
-      storeErrors: this.#storeErrors,
+      hits: this.#reporting.hits,
+      staleHits: this.#reporting.staleHits,
+      misses: this.#reporting.misses,
+      loads: this.#reporting.loads,
+      loadErrors: this.#reporting.loadErrors,
+      storeErrors: this.#reporting.storeErrors,
       tiers: this.#tiers.map((tier) => tier.stats()),
     }
   }
@@ -368,16 +361,17 @@ export class TieredCache {
       report: (error, key) => this.#report(error, 'load', undefined, key),
       write: (key, entry, now) => this.#writeLoaded(key, entry, now),
       loadCount: (started, failed) => {
-        this.#loadCount += started
-        this.#loadErrors += failed
+        this.#reporting.loads += started
+        this.#reporting.loadErrors += failed
       },
       running: this.#running,
       loaded: (keys, durationMs, background, error) => {
-        if (this.#emitter.listeners.load === undefined) return
+        const emitter = this.#reporting.emitter
+        if (emitter.listeners.load === undefined) return
         for (const key of keys) {
           const event: CacheEvents['load'] = { key, durationMs, background }
           if (error !== undefined) event.error = error
-          this.#emitter.emit('load', event)
+          emitter.emit('load', event)
         }
       },
       lease: this.#lease,
@@ -595,22 +589,7 @@ export class TieredCache {
       0,
       Math.min(withBus ? LEASE_RETRY_MS : LEASE_POLL_MS, giveUpAt - performance.now()),
     )
-    const announced = await new Promise<boolean>((resolve) => {
-      const list = this.#landed.get(key) ?? []
-      const wake = () => {
-        clearTimeout(timer)
-        resolve(true)
-      }
-      const timer = setTimeout(() => {
-        const waiting = this.#landed.get(key)
-        const at = waiting?.indexOf(wake) ?? -1
-        if (at >= 0) waiting?.splice(at, 1)
-        if (waiting?.length === 0) this.#landed.delete(key)
-        resolve(false)
-      }, waitMs)
-      list.push(wake)
-      this.#landed.set(key, list)
-    })
+    const announced = await this.#landings.wait(key, waitMs)
     // With a bus, the shared tiers are read when the holder announces its value; without one, on every poll.
     if (withBus && !announced) return MISSING
     return this.#readShared(key, schema)
@@ -637,7 +616,7 @@ export class TieredCache {
     if (this.#closed) throw new CacheClosedError()
     const context = new LoadContext((options as Scoped)[ORIGINAL_KEY] ?? options.queryKey, key)
     this.#running.add(context)
-    this.#loadCount++
+    this.#reporting.loads++
     const started = performance.now()
     const createdAt = this.#stamps.created(this.#now())
     try {
@@ -657,15 +636,10 @@ export class TieredCache {
         )
         if (written !== undefined) await written
       }
-      if (this.#emitter.listeners.load !== undefined) {
-        this.#emitter.emit('load', { key, durationMs: performance.now() - started, background })
-      }
+      this.#reporting.loaded({ key, durationMs: performance.now() - started, background }, false)
       return value
     } catch (error) {
-      this.#loadErrors++
-      if (this.#emitter.listeners.load !== undefined) {
-        this.#emitter.emit('load', { key, durationMs: performance.now() - started, background, error })
-      }
+      this.#reporting.loaded({ key, durationMs: performance.now() - started, background, error }, true)
       if (background) this.#report(error, 'load', undefined, key)
       throw error
     } finally {
@@ -747,7 +721,7 @@ export class TieredCache {
             if (message.type === 'delete') tier.remove(key)
             else this.#expireIn(tier, key, false, message.type === 'expire')
           }
-          this.#wake(key)
+          this.#landings.wake(key)
         }
         return
       case 'clear':
@@ -770,21 +744,9 @@ export class TieredCache {
     this.#loads.forgetAll()
     this.#stamps.dropAll()
     for (const tier of this.#tiers) if (tier.local) tier.clear()
-    this.#wakeAll()
+    this.#landings.wakeAll()
   }
 
-  #wake(key: string): void {
-    const waiting = this.#landed.get(key)
-    if (waiting === undefined) return
-    this.#landed.delete(key)
-    for (const wake of waiting) wake()
-  }
-
-  #wakeAll(): void {
-    for (const key of [...this.#landed.keys()]) this.#wake(key)
-  }
-
-  /** A set, delete or clear wins over reads and loads already running for the key. */
   /** Supersedes the running loads whose entries will carry one of `tags`. */
   #supersedeTagged(tags: readonly string[]): void {
     if (this.#taggedLoads.size === 0) return
@@ -796,6 +758,7 @@ export class TieredCache {
     }
   }
 
+  /** A set, delete or clear wins over reads and loads already running for the key. */
   #supersede(key: string): void {
     this.#expiring.delete(key)
     this.#reads.forget(key)
@@ -803,32 +766,15 @@ export class TieredCache {
   }
 
   #countHit(key: string, index: number, state: 'fresh' | 'stale'): void {
-    if (state === 'fresh') this.#hits++
-    else this.#staleHits++
-    if (this.#emitter.listeners.hit !== undefined) this.#emitHit(key, index, state)
-  }
-
-  #emitHit(key: string, index: number, state: 'fresh' | 'stale'): void {
-    this.#emitter.emit('hit', { key, tier: (this.#tiers[index] as Tier).name, state })
+    this.#reporting.hit(key, (this.#tiers[index] as Tier).name, state)
   }
 
   #miss(key: string): void {
-    this.#misses++
-    if (this.#emitter.listeners.miss !== undefined) this.#emitter.emit('miss', { key })
+    this.#reporting.miss(key)
   }
 
-  #report(error: unknown, operation: CacheEvents['error']['operation'], tier?: string, key?: string): void {
-    if (error instanceof CacheStoreError || hasErrorCode(error, 'TIERED_STORE')) this.#storeErrors++
-    const event: CacheEvents['error'] = { error, operation }
-    if (tier !== undefined) event.tier = tier
-    if (key !== undefined) event.key = key
-    if (operation !== 'listener') this.#emitter.emit('error', event)
-    if (this.#onError === undefined) return
-    try {
-      this.#onError(error, event)
-    } catch {
-      // onError is the last place a failure can go; one that throws is dropped rather than crash the caller.
-    }
+  #report(error: unknown, operation: ErrorOperation, tier?: string, key?: string): void {
+    this.#reporting.report(error, operation, tier, key)
   }
 }
 
