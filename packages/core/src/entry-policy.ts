@@ -29,6 +29,7 @@ const MAX_REMEMBERED = 256
 export class Policies {
   readonly defaults: PolicyDefaults
   #remembered: Level<Level<Level<EntryPolicy>>> = new Map()
+  #last: { ttl: unknown; fresh: unknown; staleIfError: unknown; policy: EntryPolicy } | undefined = undefined
   #size = 0
 
   constructor(defaults: PolicyDefaults) {
@@ -40,6 +41,16 @@ export class Policies {
     const { ttl, fresh, staleIfError, tags } = options
     if (tags !== undefined) return resolvePolicy(options, this.defaults)
     if (ttl === undefined && fresh === undefined && staleIfError === undefined) return this.defaults
+    // A loop of calls usually repeats the same durations: three comparisons find them.
+    const last = this.#last
+    if (last !== undefined && last.ttl === ttl && last.fresh === fresh && last.staleIfError === staleIfError)
+      return last.policy
+    const policy = this.#lookUp(ttl, fresh, staleIfError, options)
+    this.#last = { ttl, fresh, staleIfError, policy }
+    return policy
+  }
+
+  #lookUp(ttl: unknown, fresh: unknown, staleIfError: unknown, options: EntryOptions): EntryPolicy {
     let byFresh = this.#remembered.get(ttl)
     let byGrace = byFresh?.get(fresh)
     const known = byGrace?.get(staleIfError)

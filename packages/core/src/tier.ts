@@ -201,13 +201,22 @@ export class Tier {
       this.store.getMany !== undefined
     )
       return this.#reads.add(key)
-    const result = this.#call('get', key, () => this.store.get(key))
+    // The hot path: the store is called here rather than through #call's closure, so a memory hit allocates
+    // nothing; a failure takes the same way as in #call.
+    let result: MaybePromise<CacheEntry | undefined>
+    try {
+      result = this.store.get(key)
+    } catch (error) {
+      this.#fail('get', key, error)
+      return undefined
+    }
     if (result instanceof Promise) {
       this.sync = false
-      return result.then(entryOf)
+      return this.#settle(result, 'get', key).then(entryOf)
     }
     if (this.sync === undefined) this.sync = true
-    return entryOf(result)
+    if (this.failing) this.#succeed('get')
+    return result
   }
 
   #sendWrite(item: StoreWrite): MaybePromise<CacheStoreError | undefined> {
