@@ -24,5 +24,6 @@ export {
   type ProvideTarget,
   type RedisProvidedContext,
   setupRedis,
+  setupRedisAndCluster,
   setupRedisCluster,
 } from './vitest-setup.js'

@@ -41,3 +41,23 @@ export async function setupRedisCluster(
   provide('redisClusterNodes', cluster.nodes)
   return () => cluster.stop()
 }
+
+/**
+ * A globalSetup that starts one redis-server and one 3-master Cluster, provides both, and stops both afterwards,
+ * also when only one of them came up.
+ */
+export async function setupRedisAndCluster(project: ProvideTarget): Promise<() => Promise<void>> {
+  const started = await Promise.allSettled([setupRedis(project), setupRedisCluster(project)])
+  const teardowns = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []))
+  const teardown = async (): Promise<void> => {
+    const stopped = await Promise.allSettled(teardowns.map((stop) => stop()))
+    const failed = stopped.find((outcome) => outcome.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
+  }
+  const failure = started.find((outcome) => outcome.status === 'rejected')
+  if (failure !== undefined) {
+    await teardown()
+    throw failure.reason
+  }
+  return teardown
+}
