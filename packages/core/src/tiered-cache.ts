@@ -464,14 +464,14 @@ export class TieredCache {
     policy: EntryPolicy,
     flight: Flight,
   ): Promise<T | undefined> {
-    const freshBelow = async (): Promise<{ value: unknown } | undefined> => {
-      if (index + 1 >= this.#tiers.length) return undefined
-      const below = await this.#reader.scan(key, index + 1, flight, options.schema)
+    const freshFrom = async (from: number): Promise<{ value: unknown } | undefined> => {
+      if (from >= this.#tiers.length) return undefined
+      const below = await this.#reader.scan(key, from, flight, options.schema)
       return below.entry !== undefined && this.#now() < below.entry.freshUntil
         ? { value: below.entry.value }
         : undefined
     }
-    const before = await freshBelow()
+    const before = await freshFrom(index + 1)
     if (before !== undefined) return before.value as T
     const lease = this.#lease
     if (lease === undefined) return this.#runLoad(key, options, policy, flight, true)
@@ -480,8 +480,9 @@ export class TieredCache {
     if (token === undefined) return undefined
     if (token === NO_LOCK) return this.#runLoad(key, options, policy, flight, true)
     try {
-      // The lease may be free because another process refreshed the key since the read above.
-      const after = await freshBelow()
+      // The lease may be free because another process refreshed the key since the read above: read the shared
+      // tiers again, the one that answered included (a stale hit in Redis has no tier below it to ask).
+      const after = await freshFrom(Math.max(index, this.#firstShared))
       if (after !== undefined) return after.value as T
       return await this.#runLoad(key, options, policy, flight, true)
     } finally {

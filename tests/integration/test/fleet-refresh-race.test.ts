@@ -100,3 +100,51 @@ it('a refresh that gets the lease after another process refreshed the key reads 
     await Promise.all([a.close(), b.close()])
   }
 })
+
+it('the same when the stale hit came from Redis itself (no tier below it): the refresh reads Redis again', async () => {
+  const prefix = uniquePrefix('refresh-race-l2')
+  let clock = Date.now()
+  const now = () => clock
+  const member = (lock: CacheLock) =>
+    new TieredCache({
+      stores: [createMemoryStore('memory'), createRedisStore('redis', redis, { keyPrefix: prefix })],
+      bus: createRedisBus(redis, { channel: `${prefix}bus` }),
+      lock,
+      now,
+    })
+  const gated = gatedLock(createRedisLock(redis, { keyPrefix: `${prefix}lock:` }))
+  const a = member(createRedisLock(redis, { keyPrefix: `${prefix}lock:` }))
+  const b = member(gated.lock)
+  await Promise.all([a.ready(), b.ready()])
+  const loads = { a: 0, b: 0 }
+  const options = (who: 'a' | 'b', value: string) => ({
+    queryKey: 'k',
+    fresh: 1_000,
+    ttl: 3_600_000,
+    queryFn: async () => {
+      loads[who]++
+      return value
+    },
+  })
+  try {
+    expect(await a.swr(options('a', 'v1'))).toBe('v1')
+    clock += 2_000
+    // B has no memory copy: its stale hit is Redis's, and its refresh waits for the lease at the gate.
+    gated.arm()
+    expect(await b.swr(options('b', 'v2-from-b'))).toBe('v1')
+    await vi.waitFor(() => expect(gated.waiting).toBe(true), { timeout: 2_000, interval: 5 })
+    expect(await a.swr(options('a', 'v2'))).toBe('v1')
+    await vi.waitFor(() => expect(loads.a).toBe(2), { timeout: 2_000, interval: 5 })
+    await vi.waitFor(async () => expect(await redis.keys(`${prefix}lock:*`)).toEqual([]), {
+      timeout: 2_000,
+      interval: 5,
+    })
+    expect(loads).toEqual({ a: 2, b: 0 })
+    gated.open()
+    await vi.waitFor(() => expect(gated.releases).toBe(1), { timeout: 2_000, interval: 5 })
+    expect(loads).toEqual({ a: 2, b: 0 })
+  } finally {
+    gated.open()
+    await Promise.all([a.close(), b.close()])
+  }
+})
