@@ -49,8 +49,12 @@ function gatedLock(lock: CacheLock) {
   return state
 }
 
-it('a refresh that gets the lease after another process refreshed the key reads it instead of loading again', async () => {
-  const prefix = uniquePrefix('refresh-race')
+/**
+ * Two caches over one Redis with the bus and lock on a clock the test moves; B's lock is gated. Each counts its
+ * loads of `k`.
+ */
+async function race(label: string) {
+  const prefix = uniquePrefix(label)
   let clock = Date.now()
   const now = () => clock
   const member = (lock: CacheLock) =>
@@ -74,10 +78,18 @@ it('a refresh that gets the lease after another process refreshed the key reads 
       return value
     },
   })
+  const later = (ms: number) => {
+    clock += ms
+  }
+  return { prefix, a, b, gated, loads, options, later }
+}
+
+it('a refresh that gets the lease after another process refreshed the key reads it instead of loading again', async () => {
+  const { prefix, a, b, gated, loads, options, later } = await race('refresh-race')
   try {
     expect(await a.swr(options('a', 'v1'))).toBe('v1')
     expect(await b.swr(options('b', 'never'))).toBe('v1')
-    clock += 2_000
+    later(2_000)
     // B's refresh reads Redis (stale there too) and then waits for its lease at the gate.
     gated.arm()
     expect(await b.swr(options('b', 'v2-from-b'))).toBe('v1')
@@ -102,33 +114,10 @@ it('a refresh that gets the lease after another process refreshed the key reads 
 })
 
 it('the same when the stale hit came from Redis itself (no tier below it): the refresh reads Redis again', async () => {
-  const prefix = uniquePrefix('refresh-race-l2')
-  let clock = Date.now()
-  const now = () => clock
-  const member = (lock: CacheLock) =>
-    new TieredCache({
-      stores: [createMemoryStore('memory'), createRedisStore('redis', redis, { keyPrefix: prefix })],
-      bus: createRedisBus(redis, { channel: `${prefix}bus` }),
-      lock,
-      now,
-    })
-  const gated = gatedLock(createRedisLock(redis, { keyPrefix: `${prefix}lock:` }))
-  const a = member(createRedisLock(redis, { keyPrefix: `${prefix}lock:` }))
-  const b = member(gated.lock)
-  await Promise.all([a.ready(), b.ready()])
-  const loads = { a: 0, b: 0 }
-  const options = (who: 'a' | 'b', value: string) => ({
-    queryKey: 'k',
-    fresh: 1_000,
-    ttl: 3_600_000,
-    queryFn: async () => {
-      loads[who]++
-      return value
-    },
-  })
+  const { prefix, a, b, gated, loads, options, later } = await race('refresh-race-l2')
   try {
     expect(await a.swr(options('a', 'v1'))).toBe('v1')
-    clock += 2_000
+    later(2_000)
     // B has no memory copy: its stale hit is Redis's, and its refresh waits for the lease at the gate.
     gated.arm()
     expect(await b.swr(options('b', 'v2-from-b'))).toBe('v1')
