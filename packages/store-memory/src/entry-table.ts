@@ -72,7 +72,7 @@ export class EntryTable {
     if (slot !== this.#newest) this.#makeNewest(slot)
     const createdAt = times[at] as number
     // NaN marks an entry kept whole.
-    if (createdAt !== createdAt) return this.#values[slot] as CacheEntry
+    if (Number.isNaN(createdAt)) return this.#values[slot] as CacheEntry
     return {
       value: this.#values[slot],
       createdAt,
@@ -241,7 +241,7 @@ function isBareEntry(entry: CacheEntry): boolean {
   return (
     fields === 5 &&
     typeof entry.createdAt === 'number' &&
-    entry.createdAt === entry.createdAt &&
+    !Number.isNaN(entry.createdAt) &&
     typeof entry.freshUntil === 'number' &&
     typeof entry.expiresAt === 'number' &&
     typeof entry.graceUntil === 'number'

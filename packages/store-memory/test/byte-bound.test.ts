@@ -107,7 +107,11 @@ describe('maxEntryBytes', () => {
     const cache = new TieredCache({ stores: [memory, below] })
     const large = text(5_000, 'y')
     let loads = 0
-    const read = () => cache.swr({ queryKey: 'large', queryFn: async () => (loads++, large), ttl: '1m' })
+    const queryFn = async () => {
+      loads++
+      return large
+    }
+    const read = () => cache.swr({ queryKey: 'large', queryFn, ttl: '1m' })
     await expect(read()).resolves.toBe(large)
     expect(memory.get('large')).toBeUndefined()
     expect((await below.get('large'))?.value).toBe(large)
