@@ -3,24 +3,8 @@
 import { LRUCache } from 'lru-cache'
 import { MEMORY_CAPACITY } from '../settings.js'
 import type { BenchValue } from '../value.js'
-import type { BenchSystem, CacheUnderTest, SystemSetup } from './types.js'
-
-async function create(setup: SystemSetup): Promise<CacheUnderTest> {
-  const lru = new LRUCache<string, BenchValue>({ max: MEMORY_CAPACITY, ttl: setup.ttlMs })
-  return {
-    fetch(key, load) {
-      const value = lru.get(key)
-      if (value !== undefined) return Promise.resolve(value)
-      return load().then((loaded) => {
-        lru.set(key, loaded)
-        return loaded
-      })
-    },
-    async close() {
-      lru.clear()
-    },
-  }
-}
+import { readThrough } from './read-through.js'
+import type { BenchSystem } from './types.js'
 
 export const lruCacheFloor: BenchSystem = {
   id: 'lru-cache',
@@ -29,5 +13,6 @@ export const lruCacheFloor: BenchSystem = {
   packageName: 'lru-cache',
   layers: ['memory'],
   staleWhileRevalidate: false,
-  create,
+  create: async (setup) =>
+    readThrough(new LRUCache<string, BenchValue>({ max: MEMORY_CAPACITY, ttl: setup.ttlMs })),
 }
