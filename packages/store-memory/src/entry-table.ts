@@ -1,5 +1,5 @@
 // The memory tier's own LRU: entries kept in parallel arrays rather than one object per entry, so that a small
-// entry costs its key, its value and about 60 bytes of bookkeeping (a Map slot, two array cells, a few numbers).
+// entry costs its key, its value and about 70 bytes of bookkeeping (a Map slot, two array cells, a few numbers).
 
 import type { CacheEntry } from '@tiered/core'
 
@@ -10,8 +10,17 @@ const TIMES = 5
 const DEADLINE = 4
 /** The first allocation; the arrays then grow by half again, up to `maxSize`. */
 const FIRST_CAPACITY = 16
+/** At most one entry in this many keeps the entry object a read built, ready for the next read. */
+const READY_SHARE = 8
 
-/** The bounds of one table; `maxBytes` and `sizeOf` only when the tier is bounded by bytes. */
+/** Bits of `#flags`. */
+const READ = 1
+/** `#values[slot]` is the entry as it was given (tags, or fields this code does not know): never taken apart. */
+const WHOLE = 2
+/** `#values[slot]` is the entry object a read built; its value and instants are also where they always are. */
+const READY = 4
+
+/** The bounds of one table; `sizeOf` only when the tier is bounded by bytes. */
 export interface TableLimits {
   maxSize: number
   maxBytes: number
@@ -21,20 +30,25 @@ export interface TableLimits {
 }
 
 /**
- * A least-recently-used table of cache entries, each kept until its own deadline. An entry of exactly the five
- * fields the engine writes is taken apart: its instants go to a Float64Array (a plain object would box each
- * of them in a heap number of its own) and a read builds a new entry object. An entry with more (tags, or
- * fields this code does not know) is kept whole, as it was given.
+ * A table of cache entries, each kept until its own deadline, that evicts the least recently used. An entry of
+ * exactly the five fields the engine writes is taken apart: its instants go to a Float64Array (a plain object
+ * would box each of them in a heap number of its own) and a read builds an entry object. The entry objects of
+ * keys read again are kept ready (for at most an eighth of the entries), so that a hot key costs no allocation.
+ *
+ * Recency is a list from oldest to newest: a write puts its slot at the newest end; a read only marks its slot
+ * READ (one byte, so the hot path does not relink), and eviction gives a READ slot at the oldest end a second
+ * chance by moving it to the newest end instead of evicting it.
  */
 export class EntryTable {
   readonly #limits: TableLimits
   readonly #slots = new Map<string, number>()
   #keys: (string | undefined)[] = []
-  /** The value of a taken-apart entry, or the whole entry when `#times[slot * TIMES]` is NaN. */
+  /** The value of a taken-apart entry, or an entry object when the slot is WHOLE or READY. */
   #values: unknown[] = []
   #times = new Float64Array(0)
   /** `#links[2 * slot]` is the next older slot, `#links[2 * slot + 1]` the next newer one. */
   #links = new Uint32Array(0)
+  #flags = new Uint8Array(0)
   /** Measured bytes per slot; only when bounded by bytes. */
   #bytes: Float64Array | undefined
   #capacity = 0
@@ -45,6 +59,8 @@ export class EntryTable {
   #newest = NONE
   #oldest = NONE
   #totalBytes = 0
+  /** Slots made READY since the last time all were let go (some may have been rewritten since). */
+  #readySlots: number[] = []
 
   constructor(limits: TableLimits) {
     this.#limits = limits
@@ -69,17 +85,18 @@ export class EntryTable {
       this.#remove(key, slot)
       return undefined
     }
-    if (slot !== this.#newest) this.#makeNewest(slot)
-    const createdAt = times[at] as number
-    // NaN marks an entry kept whole.
-    if (Number.isNaN(createdAt)) return this.#values[slot] as CacheEntry
-    return {
+    const flags = this.#flags[slot] as number
+    this.#flags[slot] = flags | READ
+    if ((flags & (WHOLE | READY)) !== 0) return this.#values[slot] as CacheEntry
+    const entry: CacheEntry = {
       value: this.#values[slot],
-      createdAt,
+      createdAt: times[at] as number,
       freshUntil: times[at + 1] as number,
       expiresAt: times[at + 2] as number,
       graceUntil: times[at + 3] as number,
     }
+    this.#keepReady(slot, entry)
+    return entry
   }
 
   set(key: string, entry: CacheEntry, ttlMs: number): void {
@@ -100,7 +117,8 @@ export class EntryTable {
       this.#keys[slot] = key
       this.#link(slot)
     } else if (slot !== this.#newest) {
-      this.#makeNewest(slot)
+      this.#unlink(slot)
+      this.#link(slot)
     }
     const times = this.#times
     const at = slot * TIMES
@@ -110,9 +128,10 @@ export class EntryTable {
       times[at + 1] = entry.freshUntil
       times[at + 2] = entry.expiresAt
       times[at + 3] = entry.graceUntil
+      this.#flags[slot] = 0
     } else {
       this.#values[slot] = entry
-      times[at] = Number.NaN
+      this.#flags[slot] = WHOLE
     }
     times[at + DEADLINE] = Date.now() + ttlMs
     const sizes = this.#bytes
@@ -120,7 +139,7 @@ export class EntryTable {
       this.#totalBytes += bytes - (sizes[slot] as number)
       sizes[slot] = bytes
     }
-    this.#evictOverflow()
+    this.#evictOverflow(slot)
   }
 
   delete(key: string): boolean {
@@ -136,6 +155,7 @@ export class EntryTable {
     this.#values = []
     this.#times = new Float64Array(0)
     this.#links = new Uint32Array(0)
+    this.#flags = new Uint8Array(0)
     if (this.#bytes !== undefined) this.#bytes = new Float64Array(0)
     this.#capacity = 0
     this.#unused = 0
@@ -143,13 +163,46 @@ export class EntryTable {
     this.#newest = NONE
     this.#oldest = NONE
     this.#totalBytes = 0
+    this.#readySlots = []
   }
 
-  /** Least recently used first, until both bounds hold. The newest entry always fits: set checked its size. */
-  #evictOverflow(): void {
+  /** Keeps `entry` for the next read of `slot`; past the share, every ready entry is let go first. */
+  #keepReady(slot: number, entry: CacheEntry): void {
+    const readySlots = this.#readySlots
+    if (readySlots.length * READY_SHARE >= this.#limits.maxSize) {
+      const values = this.#values
+      const flags = this.#flags
+      for (const ready of readySlots) {
+        // A slot rewritten since holds its new value, without the READY bit.
+        if (((flags[ready] as number) & READY) === 0) continue
+        values[ready] = (values[ready] as CacheEntry).value
+        flags[ready] = (flags[ready] as number) & ~READY
+      }
+      readySlots.length = 0
+    }
+    this.#values[slot] = entry
+    this.#flags[slot] = (this.#flags[slot] as number) | READY
+    readySlots.push(slot)
+  }
+
+  /**
+   * Least recently used first, until both bounds hold: a slot read since it was last moved goes to the newest end
+   * once instead (its READ bit cleared), so this ends within one pass. The newest entry always fits: set checked
+   * its size.
+   */
+  #evictOverflow(written: number): void {
     const { maxSize, maxBytes } = this.#limits
     while (this.#slots.size > maxSize || this.#totalBytes > maxBytes) {
       const oldest = this.#oldest
+      const flags = this.#flags[oldest] as number
+      // The entry just written is never the one evicted (it fits: set checked it against maxEntryBytes <= maxBytes).
+      if (oldest === written && this.#slots.size === 1) break
+      if ((flags & READ) !== 0 || oldest === written) {
+        this.#flags[oldest] = flags & ~READ
+        this.#unlink(oldest)
+        this.#link(oldest)
+        continue
+      }
       this.#remove(this.#keys[oldest] as string, oldest)
     }
   }
@@ -159,6 +212,7 @@ export class EntryTable {
     this.#unlink(slot)
     this.#keys[slot] = undefined
     this.#values[slot] = undefined
+    this.#flags[slot] = 0
     const sizes = this.#bytes
     if (sizes !== undefined) {
       this.#totalBytes -= sizes[slot] as number
@@ -190,6 +244,9 @@ export class EntryTable {
     const links = new Uint32Array(capacity * 2)
     links.set(this.#links)
     this.#links = links
+    const flags = new Uint8Array(capacity)
+    flags.set(this.#flags)
+    this.#flags = flags
     if (this.#bytes !== undefined) {
       const sizes = new Float64Array(capacity)
       sizes.set(this.#bytes)
@@ -198,6 +255,7 @@ export class EntryTable {
     this.#capacity = capacity
   }
 
+  /** Puts `slot` at the newest end. */
   #link(slot: number): void {
     const links = this.#links
     links[2 * slot] = this.#newest
@@ -215,11 +273,6 @@ export class EntryTable {
     else this.#oldest = newer
     if (newer !== NONE) links[2 * newer] = older
     else this.#newest = older
-  }
-
-  #makeNewest(slot: number): void {
-    this.#unlink(slot)
-    this.#link(slot)
   }
 }
 
@@ -241,7 +294,6 @@ function isBareEntry(entry: CacheEntry): boolean {
   return (
     fields === 5 &&
     typeof entry.createdAt === 'number' &&
-    !Number.isNaN(entry.createdAt) &&
     typeof entry.freshUntil === 'number' &&
     typeof entry.expiresAt === 'number' &&
     typeof entry.graceUntil === 'number'

@@ -114,7 +114,8 @@ export function createMemoryStore(name: string, options: MemoryStoreOptions = {}
   const table = new EntryTable({
     maxSize,
     maxBytes: maxBytes ?? Number.POSITIVE_INFINITY,
-    maxEntryBytes: maxEntryBytes ?? maxBytes ?? Number.POSITIVE_INFINITY,
+    // A value larger than the whole tier cannot be kept, whatever maxEntryBytes says.
+    maxEntryBytes: Math.min(maxEntryBytes ?? Number.POSITIVE_INFINITY, maxBytes ?? Number.POSITIVE_INFINITY),
     // Nothing is measured on a write unless a byte bound asks for it.
     sizeOf: bounded ? measured(sizeOf ?? estimateValueBytes) : undefined,
   })

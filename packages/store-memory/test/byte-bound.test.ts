@@ -93,12 +93,16 @@ describe('maxEntryBytes', () => {
     expect(store.get('page')?.value).toBe(text(1_000))
   })
 
-  it('is maxBytes when not given: a value larger than the whole tier is not kept and evicts nothing', () => {
-    const store = createMemoryStore('memory', { maxBytes: 1_000 })
-    store.set('small', entry(text(10)), 60_000)
-    store.set('huge', entry(text(1_001)), 60_000)
-    expect(store.get('huge')).toBeUndefined()
-    expect(store.get('small')?.value).toBe(text(10))
+  it('is maxBytes when not given or larger: a value larger than the whole tier is not kept and evicts nothing', () => {
+    for (const store of [
+      createMemoryStore('memory', { maxBytes: 1_000 }),
+      createMemoryStore('memory', { maxBytes: 1_000, maxEntryBytes: 5_000 }),
+    ]) {
+      store.set('small', entry(text(10)), 60_000)
+      store.set('huge', entry(text(1_001)), 60_000)
+      expect(store.get('huge')).toBeUndefined()
+      expect(store.get('small')?.value).toBe(text(10))
+    }
   })
 
   it('leaves a large value to the tiers below: they get it, and a read finds it there', async () => {

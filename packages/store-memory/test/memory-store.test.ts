@@ -42,16 +42,52 @@ describe('createMemoryStore', () => {
     expect(store.get('k899')).toBeUndefined()
   })
 
-  it('keeps an entry that was read over older ones that were not', () => {
+  it('keeps an entry that was read, or written again, over older ones that were not', () => {
     const store = createMemoryStore('memory', { maxSize: 3 })
     for (const key of ['a', 'b', 'c']) store.set(key, entry(key), 60_000)
     store.get('a')
     store.set('d', entry('d'), 60_000)
     expect(store.getMany(['a', 'b', 'c', 'd'])).toEqual([entry('a'), undefined, entry('c'), entry('d')])
-    // Overwriting counts as a use too.
-    store.set('c', entry('c2'), 60_000)
-    store.set('e', entry('e'), 60_000)
-    expect(store.getMany(['a', 'c', 'd', 'e'])).toEqual([undefined, entry('c2'), entry('d'), entry('e')])
+    const again = createMemoryStore('memory', { maxSize: 3 })
+    for (const key of ['a', 'b', 'c']) again.set(key, entry(key), 60_000)
+    again.set('a', entry('a2'), 60_000)
+    again.set('d', entry('d'), 60_000)
+    expect(again.getMany(['a', 'b', 'c', 'd'])).toEqual([entry('a2'), undefined, entry('c'), entry('d')])
+  })
+
+  it('never evicts the entry just written, even when every other one was read', () => {
+    const store = createMemoryStore('memory', { maxSize: 3 })
+    for (const key of ['a', 'b', 'c']) store.set(key, entry(key), 60_000)
+    store.getMany(['a', 'b', 'c'])
+    store.set('d', entry('d'), 60_000)
+    expect(store.get('d')).toEqual(entry('d'))
+    expect(store.size).toBe(3)
+    // Each read key had one second chance; the one read longest ago went.
+    expect(store.get('a')).toBeUndefined()
+  })
+
+  it('answers a key read again with the same entry object until the key is written again', () => {
+    const store = createMemoryStore('memory')
+    store.set('k', entry({ n: 1 }), 60_000)
+    const first = store.get('k')
+    expect(store.get('k')).toBe(first)
+    store.set('k', entry({ n: 2 }), 60_000)
+    expect(store.get('k')).toEqual(entry({ n: 2 }))
+    expect(store.get('k')).not.toBe(first)
+  })
+
+  it('lets ready entry objects go past an eighth of maxSize, and still answers every key', () => {
+    const store = createMemoryStore('memory', { maxSize: 80 })
+    for (let i = 0; i < 80; i++) store.set(`k${i}`, entry(i), 60_000)
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 80; i++) expect(store.get(`k${i}`)).toEqual(entry(i))
+    }
+    // After a release, a slot rewritten in between keeps its new value.
+    for (let i = 0; i < 10; i++) store.get(`k${i}`)
+    store.set('k3', entry('new'), 60_000)
+    for (let i = 10; i < 30; i++) store.get(`k${i}`)
+    expect(store.get('k3')).toEqual(entry('new'))
+    expect(store.get('k4')).toEqual(entry(4))
   })
 
   it('reuses the room of deleted and expired entries', () => {
