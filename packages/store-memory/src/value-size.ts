@@ -23,22 +23,26 @@ export function estimateValueBytes(value: unknown): number {
 function walk(value: unknown, seen: Set<object>): number {
   if (typeof value === 'string') return value.length
   if (typeof value !== 'object' || value === null) return SCALAR_BYTES
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value.byteLength
   if (seen.has(value)) return SLOT_BYTES
   seen.add(value)
-  if (value instanceof Date || value instanceof RegExp) return OBJECT_BYTES + SCALAR_BYTES
   let bytes = OBJECT_BYTES
+  // The shapes JSON data is made of first: they are nearly all a cached value holds.
   if (Array.isArray(value)) {
-    for (const element of value) bytes += SLOT_BYTES + walk(element, seen)
+    for (let i = 0; i < value.length; i++) bytes += SLOT_BYTES + walk(value[i], seen)
     return bytes
   }
-  if (value instanceof Map) {
-    for (const [key, element] of value) bytes += 2 * SLOT_BYTES + walk(key, seen) + walk(element, seen)
-    return bytes
-  }
-  if (value instanceof Set) {
-    for (const element of value) bytes += SLOT_BYTES + walk(element, seen)
-    return bytes
+  const prototype = Object.getPrototypeOf(value)
+  if (prototype !== Object.prototype && prototype !== null) {
+    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value.byteLength
+    if (value instanceof Date || value instanceof RegExp) return OBJECT_BYTES + SCALAR_BYTES
+    if (value instanceof Map) {
+      for (const [key, element] of value) bytes += 2 * SLOT_BYTES + walk(key, seen) + walk(element, seen)
+      return bytes
+    }
+    if (value instanceof Set) {
+      for (const element of value) bytes += SLOT_BYTES + walk(element, seen)
+      return bytes
+    }
   }
   for (const key in value) {
     bytes += SLOT_BYTES + key.length + walk((value as Record<string, unknown>)[key], seen)
