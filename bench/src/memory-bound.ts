@@ -83,6 +83,7 @@ for (const [label, value] of [
 ] as const) {
   for (const [bound, options] of [
     ['maxBytes: 10 MB', { maxBytes: 10 * MB }],
+    ['maxBytes: 1 GB (measured, nothing evicted)', { maxBytes: 1_000 * MB }],
     ['maxSize: 10 000 (entries only)', {}],
   ] as const) {
     const result = await fill(options, value)

@@ -141,12 +141,15 @@ describe('the estimate of a value that is not text or bytes', () => {
     expect(estimateValueBytes(new Set(['abc']))).toBe(16 + 8 + 3)
   })
 
-  it('counts an object reached twice once, and ends on a cycle', () => {
+  it('ends on a cycle, and counts an object reached twice each time', () => {
     const shared = { text: text(100) }
-    const twice = estimateValueBytes({ a: shared, b: shared })
-    expect(twice).toBeLessThan(2 * estimateValueBytes(shared))
+    const once = estimateValueBytes(shared)
+    expect(estimateValueBytes({ a: shared, b: shared })).toBe(16 + 2 * (8 + 1 + once))
     const cycle: { self?: unknown; text: string } = { text: 'x' }
     cycle.self = cycle
-    expect(estimateValueBytes(cycle)).toBeGreaterThan(0)
+    expect(estimateValueBytes(cycle)).toBe(16 + (8 + 4 + 1) + (8 + 4 + 8))
+    const list: unknown[] = [1]
+    list.push(list)
+    expect(estimateValueBytes(list)).toBe(16 + (8 + 8) + (8 + 8))
   })
 })
