@@ -26,8 +26,8 @@ import ts from 'typescript'
 
 const root = join(import.meta.dirname, '..')
 const started = performance.now()
-const say = (line: string): void => console.log(line)
 const seconds = (): string => `${((performance.now() - started) / 1000).toFixed(0)} s`
+const say = (line: string): void => console.log(`[${seconds().padStart(5)}] ${line}`)
 
 /** The packages a user installs for the README example, and the client it uses. */
 const APP_PACKAGES = [
@@ -51,15 +51,17 @@ class CommandError extends Error {
   override readonly name = 'CommandError'
 }
 
-/** Runs a command with its output captured; a non-zero exit throws with the output's tail. */
+/** Runs a command and returns its stdout; a non-zero exit throws with the tail of stdout and stderr. */
 async function run(command: string, args: readonly string[], options: RunOptions): Promise<string> {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  let stdout = ''
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk
     output += chunk
   })
   child.stderr.on('data', (chunk: Buffer) => {
@@ -74,7 +76,7 @@ async function run(command: string, args: readonly string[], options: RunOptions
     const why = signal === 'SIGKILL' ? `killed after ${timeoutMs / 1000} s` : `exit ${code ?? signal}`
     throw new CommandError(`\`${command} ${args.join(' ')}\` in ${options.cwd} failed (${why}):\n${tail}`)
   }
-  return output
+  return stdout
 }
 
 // --- the registry --------------------------------------------------------------------------------------------
@@ -102,6 +104,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 async function startRegistry(dir: string, uplink: string): Promise<Registry> {
   const port = await findFreePort()
   const url = `http://127.0.0.1:${port}/`
+  mkdirSync(dir, { recursive: true })
   const config = join(dir, 'config.yaml')
   // @tiered/* has no `proxy`: it is served from this registry's storage alone, never from the uplink.
   writeFileSync(
@@ -321,10 +324,22 @@ function summary(output: string, pattern: RegExp, what: string): string {
   return match[1] as string
 }
 
+/** Promise.all that waits for every promise to settle before it rejects, so nothing runs on during clean-up. */
+async function settleAll<T extends readonly unknown[]>(
+  promises: { [K in keyof T]: Promise<T[K]> },
+): Promise<T> {
+  const results = await Promise.allSettled(promises)
+  const failure = results.find((result) => result.status === 'rejected')
+  if (failure !== undefined) throw failure.reason
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T
+}
+
 async function rehearse(work: string, stack: (() => Promise<void>)[]): Promise<void> {
   const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
     TURBO_TELEMETRY_DISABLED: '1',
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
     DO_NOT_TRACK: '1',
     npm_config_update_notifier: 'false',
     npm_config_fund: 'false',
@@ -332,7 +347,7 @@ async function rehearse(work: string, stack: (() => Promise<void>)[]): Promise<v
   }
   const uplink = (await run('npm', ['config', 'get', 'registry'], { cwd: root, env: baseEnv })).trim()
 
-  const [registry, redis, todos, workspace] = await Promise.all([
+  const [registry, redis, todos, workspace] = await settleAll([
     startRegistry(join(work, 'registry'), uplink).then((registry) => {
       stack.push(registry.stop)
       return registry
@@ -394,7 +409,7 @@ async function rehearse(work: string, stack: (() => Promise<void>)[]): Promise<v
     devDependencies: Record<string, string>
   }
   const npmInstall = ['install', '--no-audit', '--no-fund', '--loglevel=error']
-  await Promise.all([
+  await settleAll([
     run('npm', [...npmInstall, ...APP_PACKAGES], { cwd: app, env }),
     run('npm', npmInstall, { cwd: store, env }),
   ])
@@ -418,7 +433,7 @@ async function rehearse(work: string, stack: (() => Promise<void>)[]): Promise<v
   const size = (statSync(join(store, 'dist', 'index.js')).size / 1024).toFixed(1)
   say(
     `   npm run test:node (build, then node --test): ${summary(node, /^# pass (\d+)$/m, 'node --test')} passed, ` +
-      `${summary(node, /^# fail (\d+)$/m, 'node --test')} failed; dist/index.js ${size} KB (core not bundled)`,
+      `${summary(node, /^# skipped (\d+)$/m, 'node --test')} skipped, ${summary(node, /^# fail (\d+)$/m, 'node --test')} failed; dist/index.js ${size} KB (core not bundled)`,
   )
   const packed = (await run('npm', ['pack', '--silent'], { cwd: store, env }))
     .trim()
@@ -478,7 +493,7 @@ async function main(): Promise<void> {
     console.error(`release rehearsal FAILED: ${error instanceof Error ? error.message : String(error)}`)
   } finally {
     for (const stop of stack.reverse()) await stop().catch(() => undefined)
-    await work.remove()
+    await work.remove().catch((error: unknown) => console.error(`could not remove ${work.path}: ${error}`))
   }
   say(`release rehearsal: ${failed ? 'FAILED' : 'ok'} (${seconds()})`)
   process.exit(failed ? 1 : 0)
