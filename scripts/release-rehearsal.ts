@@ -9,6 +9,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { createRequire } from 'node:module'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { dirname, join } from 'node:path'
@@ -25,6 +26,7 @@ import {
 import ts from 'typescript'
 
 const root = join(import.meta.dirname, '..')
+const require = createRequire(import.meta.url)
 const started = performance.now()
 const seconds = (): string => `${((performance.now() - started) / 1000).toFixed(0)} s`
 const say = (line: string): void => console.log(`[${seconds().padStart(5)}] ${line}`)
@@ -123,9 +125,8 @@ async function startRegistry(dir: string, uplink: string): Promise<Registry> {
       '',
     ].join('\n'),
   )
-  const bin = join(root, 'node_modules', 'verdaccio', 'bin', 'verdaccio')
-  const version = JSON.parse(readFileSync(join(root, 'node_modules', 'verdaccio', 'package.json'), 'utf8'))
-    .version as string
+  const bin = require.resolve('verdaccio/bin/verdaccio')
+  const version = (require('verdaccio/package.json') as { version: string }).version
   const log: string[] = []
   const child = spawn(process.execPath, [bin, '--config', config, '--listen', `127.0.0.1:${port}`], {
     cwd: dir,
