@@ -9,9 +9,9 @@
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createRequire } from 'node:module'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
@@ -51,6 +51,13 @@ interface RunOptions {
 
 class CommandError extends Error {
   override readonly name = 'CommandError'
+  constructor(
+    message: string,
+    /** Everything the command wrote, stdout and stderr. */
+    readonly output: string,
+  ) {
+    super(message)
+  }
 }
 
 /** Runs a command and returns its stdout; a non-zero exit throws with the tail of stdout and stderr. */
@@ -76,7 +83,10 @@ async function run(command: string, args: readonly string[], options: RunOptions
   if (code !== 0) {
     const tail = output.trim().split('\n').slice(-40).join('\n')
     const why = signal === 'SIGKILL' ? `killed after ${timeoutMs / 1000} s` : `exit ${code ?? signal}`
-    throw new CommandError(`\`${command} ${args.join(' ')}\` in ${options.cwd} failed (${why}):\n${tail}`)
+    throw new CommandError(
+      `\`${command} ${args.join(' ')}\` in ${options.cwd} failed (${why}):\n${tail}`,
+      output,
+    )
   }
   return stdout
 }
@@ -476,6 +486,33 @@ async function rehearse(work: string, stack: (() => Promise<void>)[]): Promise<v
   say(
     `   the app with ${storeManifest.name} (peer @tiered/core "${range}") installs core ${core}: accepted, ` +
       `${await installed(app, env, ['@tiered/core', storeManifest.name])}`,
+  )
+  // And the refusal the page promises: a store that needs something core added in 1.N declares `^1.N.0`, which npm
+  // refuses beside an older core instead of installing a store that would not run.
+  const firstCore = first.get('@tiered/core') as string
+  const needsNew = { ...storeManifest, version: `${storeManifest.version}-needs-${core}` }
+  needsNew.peerDependencies = { ...storeManifest.peerDependencies, '@tiered/core': `^${core}` }
+  writeFileSync(join(store, 'package.json'), `${JSON.stringify(needsNew, null, 2)}\n`)
+  const needsNewTarball = (await run('npm', ['pack', '--silent'], { cwd: store, env }))
+    .trim()
+    .split('\n')
+    .at(-1)
+  writeFileSync(join(store, 'package.json'), pageFiles.get('package.json') as string)
+  const refusal = await run(
+    'npm',
+    [...npmInstall, '--dry-run', `@tiered/core@${firstCore}`, join(store, needsNewTarball as string)],
+    { cwd: app, env },
+  ).then(
+    () => undefined,
+    (error: unknown) => (error instanceof CommandError ? error.output : String(error)),
+  )
+  if (refusal === undefined || !refusal.includes('ERESOLVE')) {
+    throw new Error(
+      `npm did not refuse a store with peer ^${core} beside core ${firstCore}: ${refusal ?? 'it installed'}`,
+    )
+  }
+  say(
+    `   a store declaring peer "^${core}" beside core ${firstCore}: refused (npm ERESOLVE), as the page says`,
   )
   await run('npm', [...npmInstall, '--save-dev', `@tiered/core@${core}`], { cwd: store, env })
   const again = await run('npm', ['test'], { cwd: store, env })
