@@ -145,7 +145,12 @@ async function fleetPart(url: string): Promise<void> {
   })
   const reply = <T extends PeerReply['type']>(type: T) =>
     new Promise<Extract<PeerReply, { type: T }>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the second process did not answer ${type}`)), 10_000)
+      // Starting a second Node process with tsx takes seconds on a busy machine: generous bounds, never a hang.
+      const waitMs = type === 'ready' ? 60_000 : 20_000
+      const timer = setTimeout(
+        () => reject(new Error(`the second process did not answer ${type} within ${waitMs / 1000} s`)),
+        waitMs,
+      )
       const onMessage = (message: PeerReply) => {
         if (message.type !== type) return
         clearTimeout(timer)
