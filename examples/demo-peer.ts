@@ -44,7 +44,7 @@ process.on('message', async (command: PeerCommand) => {
       queryFn: async () => {
         loaded = true
         await new Promise((resolve) => setTimeout(resolve, 300))
-        return 'loaded by the second process'
+        return `report built by the second process (pid ${process.pid})`
       },
     })
     process.send?.({ type: 'load', value, loaded } satisfies PeerReply)

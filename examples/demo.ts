@@ -127,8 +127,9 @@ async function ask(cache: TieredCache, callers: number, what: string) {
  */
 async function fleetPart(url: string): Promise<void> {
   console.log(
-    '\nA fleet: this process and a second Node process, each with its own memory tier over the same Redis,\n' +
-      'joined by createRedisBus (change notices) and createRedisLock (one load per key across the fleet)\n',
+    '\nA fleet: two Node processes (the first runs this demo, the second examples/demo-peer.ts), each with its own\n' +
+      'memory tier over the same Redis, joined by createRedisBus (change notices) and createRedisLock (one load\n' +
+      'per key across the fleet)\n',
   )
   const prefix = `tiered-demo-fleet:${process.pid}:`
   const client = new Redis(url, { maxRetriesPerRequest: 1 })
@@ -144,7 +145,12 @@ async function fleetPart(url: string): Promise<void> {
   })
   const reply = <T extends PeerReply['type']>(type: T) =>
     new Promise<Extract<PeerReply, { type: T }>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the second process did not answer ${type}`)), 10_000)
+      // Starting a second Node process with tsx takes seconds on a busy machine: generous bounds, never a hang.
+      const waitMs = type === 'ready' ? 60_000 : 20_000
+      const timer = setTimeout(
+        () => reject(new Error(`the second process did not answer ${type} within ${waitMs / 1000} s`)),
+        waitMs,
+      )
       const onMessage = (message: PeerReply) => {
         if (message.type !== type) return
         clearTimeout(timer)
@@ -163,7 +169,7 @@ async function fleetPart(url: string): Promise<void> {
   try {
     await Promise.all([here.ready(), reply('ready')])
     await here.set('greeting', 'hello v1')
-    say('this process sets greeting = "hello v1"')
+    say('the first process sets greeting = "hello v1"')
     // Its notice reaches the second process within a millisecond or two; read after it, so the copy stays.
     await sleep(50)
     for (let read = 0; read < 2; read++) {
@@ -173,7 +179,7 @@ async function fleetPart(url: string): Promise<void> {
     const t0 = performance.now()
     await here.set('greeting', 'hello v2')
     const setAt = performance.now()
-    say('this process sets greeting = "hello v2"')
+    say('the first process sets greeting = "hello v2"')
     let seen = await askPeer({ type: 'read', key: 'greeting' })
     for (let read = 0; read < 50 && seen.value !== 'hello v2'; read++)
       seen = await askPeer({ type: 'read', key: 'greeting' })
@@ -188,14 +194,17 @@ async function fleetPart(url: string): Promise<void> {
         queryFn: async () => {
           loadedHere = true
           await sleep(300)
-          return 'loaded by this process'
+          return `report built by the first process (pid ${process.pid})`
         },
       }),
       askPeer({ type: 'load', key: 'report' }),
     ])
     const loads = Number(loadedHere) + Number(theirs.loaded)
+    const loaders = [loadedHere && 'the first process', theirs.loaded && 'the second process'].filter(Boolean)
+    const got =
+      mine === theirs.value ? `both got "${mine}"` : `the first got "${mine}", the second "${theirs.value}"`
     say(
-      `both processes ask for a cold key at once: ${loads} load in all; here "${mine}", there "${theirs.value}"`,
+      `both processes ask for a cold key at once: ${loads} load in all, by ${loaders.join(' and ') || 'neither'}; ${got}`,
     )
   } finally {
     const exited = new Promise((resolve) => peer.once('exit', resolve))

@@ -3,6 +3,8 @@
 // module in consumer-fixture/.docs/ and is type-checked strict under NodeNext, as an app that installed the
 // packages would compile it. Errors point at the Markdown line. Run from consumer-fixture/ (its `test` script).
 // A block is a whole module: it imports what it uses; the packages it imports are consumer-fixture's dependencies.
+// A block marked `<!-- file: path -->` that imports a file beside it (`../src/index.js`) is part of an example
+// package; `pnpm release:rehearse` writes that package out, installs it from a registry and runs it instead.
 
 import { execFile, execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -15,6 +17,8 @@ const out = join(fixture, '.docs')
 // One level down, so that a block's relative import (`../src/index.js`) finds nothing rather than the fixture's.
 const blocksDir = join(out, 'blocks')
 const FENCE = /^(\s*)(`{3,}|~{3,})\s*(ts|typescript|mts)\b.*$/
+const FILE_MARK = /^<!-- file: (\S+) -->$/
+const RELATIVE_IMPORT = /from '\.\.?\//
 
 const markdown = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.md'], {
   cwd: root,
@@ -25,6 +29,8 @@ const markdown = execFileSync('git', ['ls-files', '--cached', '--others', '--exc
 
 /** Every TypeScript block: its Markdown file, the line of its first code line, and its code. */
 const blocks = []
+/** Blocks of example packages, run by the rehearsal rather than compiled alone. */
+const packageBlocks = []
 for (const file of markdown) {
   const lines = readFileSync(join(root, file), 'utf8').split('\n')
   for (let i = 0; i < lines.length; i++) {
@@ -34,7 +40,11 @@ for (const file of markdown) {
     const start = i + 1
     let end = start
     while (end < lines.length && !lines[end].trimStart().startsWith(fence)) end++
-    blocks.push({ file, line: start + 1, code: lines.slice(start, end).join('\n') })
+    const block = { file, line: start + 1, code: lines.slice(start, end).join('\n') }
+    const packageFile = FILE_MARK.exec(lines[i - 1] ?? '')?.[1]
+    if (packageFile !== undefined && RELATIVE_IMPORT.test(block.code))
+      packageBlocks.push({ ...block, packageFile })
+    else blocks.push(block)
     i = end
   }
 }
@@ -95,6 +105,11 @@ for (const line of output.split('\n').filter(Boolean)) {
 }
 for (const block of blocks) {
   console.log(`${failed.has(block) ? 'FAIL' : 'ok  '} ${block.file}:${block.line} (ts block)`)
+}
+for (const block of packageBlocks) {
+  console.log(
+    `run  ${block.file}:${block.line} (${block.packageFile} of an example package: pnpm release:rehearse)`,
+  )
 }
 for (const message of messages) console.log(`  ${message}`)
 if (output !== '') {

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `pnpm test`: the preflight (a missing tool stops everything in its first seconds, with one line), then every
 // check, each run even when an earlier one failed, so that one run reports every problem; a summary line ends it.
+// The last check is the release rehearsal (`pnpm release:rehearse`): the packages published to a local registry,
+// installed by a fresh app and the example store, and a core minor released after them.
 
 import { spawnSync } from 'node:child_process'
 import { delimiter, join } from 'node:path'
@@ -20,13 +22,20 @@ const steps = [
   ['biome', ['check', '.'], 'format and lint'],
   ['sherif', [], 'workspace consistency'],
   ['knip', [], 'unused files, dependencies and exports'],
+  [
+    'node',
+    ['scripts/check-workflows.mjs'],
+    'the GitHub workflows parse and call existing scripts',
+    'workflows',
+  ],
   ['turbo', ['run', 'build', 'typecheck', 'lint', 'test', '--concurrency=2', '--continue'], 'build and test'],
+  ['tsx', ['scripts/release-rehearsal.ts'], 'release rehearsal on a local registry', 'release:rehearse'],
 ]
-const results = steps.map(([command, args, what]) => {
+const results = steps.map(([command, args, what, name = command]) => {
   console.log(`\n> ${command} ${args.join(' ')}   (${what})`)
-  return { command, ok: run(command, args) === 0 }
+  return { name, ok: run(command, args) === 0 }
 })
 const seconds = ((performance.now() - started) / 1000).toFixed(0)
-const summary = results.map(({ command, ok }) => `${command} ${ok ? 'ok' : 'FAILED'}`).join(', ')
+const summary = results.map(({ name, ok }) => `${name} ${ok ? 'ok' : 'FAILED'}`).join(', ')
 console.log(`\npnpm test: ${summary} (${seconds} s)`)
 if (results.some(({ ok }) => !ok)) process.exit(1)

@@ -45,7 +45,11 @@ export interface CacheStore {
   readonly name: string
   /** True when the store is private to this process (memory): the fleet's bus keeps it true. */
   readonly local?: boolean
-  /** The entry under `key`, or undefined. Never an entry past `graceUntil`. */
+  /**
+   * The entry under `key` as it was set, or undefined once the `ttlMs` it was set with has passed. Expire by
+   * `ttlMs`, never by the entry's dates: they follow the cache's clock (`now`, maybe a test clock), and the engine
+   * itself treats an entry past `graceUntil` as a miss.
+   */
   get(key: string): MaybePromise<CacheEntry | undefined>
   /** Stores `entry` under `key` for `ttlMs` (an integer >= 1), replacing what was there. */
   set(key: string, entry: CacheEntry, ttlMs: number): MaybePromise<void>

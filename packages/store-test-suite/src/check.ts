@@ -32,6 +32,15 @@ function withoutUndefined(value: unknown): unknown {
   return copy
 }
 
+/** What a store that closed the application's client broke, in the words a failure shows. */
+export const CLOSED_CLIENT =
+  'close() must leave the client the store was given open (the application owns it and closes it; close() ' +
+  'releases only what the store made itself), but the store closed it'
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}
+
 export function fail(detail: string): never {
   throw new CheckFailure(detail)
 }

@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto'
 import type { CacheStore, MaybePromise } from '@tiered/core'
-import { ConformanceError } from './check.js'
+import { CLOSED_CLIENT, ConformanceError, describeError } from './check.js'
 import type { ConformanceOptions, TtlTimings } from './options.js'
 import { registerCase, SkipCase, skipCase, type TestRunner } from './runner.js'
 
@@ -75,7 +75,7 @@ function broke(rule: string, error: unknown): ConformanceError {
   const detail =
     error instanceof Error && error.name === 'CheckFailure'
       ? error.message
-      : `the store threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`
+      : `the store threw ${describeError(error)}`
   return new ConformanceError(rule, detail, error)
 }
 
@@ -123,6 +123,11 @@ export function createSuite(
             failure = { error }
           }
           const cleanupFailures = await cleanUp(opened, closed, options)
+          if (failure === undefined && closed.size > 0 && cleanupFailures.length > 0) {
+            // Your cleanup talks to the client; failing after store.close() means close() closed that client.
+            const detail = `${CLOSED_CLIENT}: cleaning up (clear() and options.cleanup) failed after store.close() with ${describeError(cleanupFailures[0])}`
+            throw new ConformanceError(name, detail, cleanupFailures[0])
+          }
           if (failure !== undefined) {
             if (failure.error instanceof SkipCase) return
             if (isRunnerSignal(failure.error)) throw failure.error

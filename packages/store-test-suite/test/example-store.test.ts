@@ -1,11 +1,12 @@
-// The example store of docs/writing-a-store.md passes the conformance suite, and the page shows its file as it is.
+// The example store of docs/writing-a-store.md passes the conformance suite, and the page shows its files as they
+// are. (`pnpm release:rehearse` installs the whole example package from the page and runs its own tests.)
 
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runStoreConformance } from '../src/index.js'
-import { createMemoryTextClient } from './example/memory-text-client.js'
-import { createTextStore } from './example/text-store.js'
+import { createTextStore } from './example/src/index.js'
+import { createMemoryTextClient } from './example/test/memory-text-client.js'
 
 // One client for every store, as an app shares one connection: the key prefix alone keeps namespaces apart.
 const client = createMemoryTextClient()
@@ -16,10 +17,13 @@ runStoreConformance(
 )
 
 describe('docs/writing-a-store.md', () => {
-  it('shows the example store exactly as it is compiled and tested', async () => {
+  it.each([
+    ['src/index.ts', 'ts'],
+    ['test/memory-text-client.js', 'js'],
+  ])('shows %s exactly as it is compiled and tested', async (file, language) => {
     const root = join(import.meta.dirname, '..', '..', '..')
     const page = await readFile(join(root, 'docs', 'writing-a-store.md'), 'utf8')
-    const source = await readFile(join(import.meta.dirname, 'example', 'text-store.ts'), 'utf8')
-    expect(page).toContain(`\`\`\`ts\n${source}\`\`\``)
+    const source = await readFile(join(import.meta.dirname, 'example', file), 'utf8')
+    expect(page).toContain(`<!-- file: ${file} -->\n\`\`\`${language}\n${source}\`\`\``)
   })
 })

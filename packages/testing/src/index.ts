@@ -1,6 +1,7 @@
 // Shared test helpers for tiered packages: a manual clock, fault-injecting and reference stores,
 // and launchers for a real redis-server and Redis Cluster on loopback ports.
 
+export { onProcessExit } from './cleanup-on-exit.js'
 export { createClock, type ManualClock } from './clock.js'
 export {
   createFlakyStore,
@@ -9,6 +10,7 @@ export {
   InjectedStoreError,
   type StoreOp,
 } from './flaky-store.js'
+export { findFreePort, releasePort } from './free-port.js'
 export { createMapStore, type MapStore, type MapStoreOptions } from './map-store.js'
 export {
   type RedisClusterHandle,
@@ -20,6 +22,7 @@ export { sendRedisCommand } from './redis-command.js'
 export { type CommandWatch, commandsUnder, watchCommands } from './redis-monitor.js'
 export { RedisStartError } from './redis-process.js'
 export { type RedisServerHandle, type StartRedisServerOptions, startRedisServer } from './redis-server.js'
+export { createTempDir, type TempDir } from './temp-dir.js'
 export {
   type ProvideTarget,
   type RedisProvidedContext,

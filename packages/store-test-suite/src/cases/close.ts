@@ -1,6 +1,6 @@
 // Rules for close(), skipped for a store without it: it settles, twice, and leaves the application's client open.
 
-import { check } from '../check.js'
+import { CLOSED_CLIENT, check, describeError, fail } from '../check.js'
 import type { Suite } from '../harness.js'
 import { sampleEntry } from '../samples.js'
 
@@ -30,7 +30,13 @@ export function closeCases(suite: Suite): void {
         'clientIsOpen was false before close(): the check cannot tell anything',
       )
       await close(store)
-      check(await clientIsOpen(store), "after store.close() the application's client is closed")
+      let stillOpen: boolean
+      try {
+        stillOpen = await clientIsOpen(store)
+      } catch (error) {
+        fail(`${CLOSED_CLIENT}: after store.close(), clientIsOpen threw ${describeError(error)}`)
+      }
+      check(stillOpen, `${CLOSED_CLIENT}: after store.close(), clientIsOpen says it is closed`)
     },
     { needs: 'close' },
   )
