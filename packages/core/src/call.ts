@@ -1,0 +1,121 @@
+// One swr or swrMany call, checked once and resolved into what the per-key flow and the loads run on. A bad
+// argument is thrown here, before anything is read or written.
+
+import { toMs } from './duration.js'
+import type { EntryPolicy, Policies } from './entry-policy.js'
+import { type AbortableLoad, LoadContext, ManyLoadContext } from './load-context.js'
+import { ORIGINAL_KEY, type Scoped, type ScopedMany } from './namespace.js'
+import { toKey } from './query-key.js'
+import type { StandardSchemaV1 } from './standard-schema.js'
+import type { LoadCallOptions, QueryFunction, QueryKey, SwrManyOptions, SwrOptions } from './types.js'
+
+export interface Call {
+  readonly policy: EntryPolicy
+  readonly schema: StandardSchemaV1 | undefined
+  /** The call's `timeout`: its own load is aborted after it; a caller who joined another's load stops waiting. */
+  readonly timeoutMs: number | undefined
+  /** The call's `softTimeout`: with an entry within grace at hand, a slower load serves that entry. */
+  readonly softMs: number | undefined
+  readonly forceFresh: boolean
+  /** How long after a load failed and was answered from grace the key serves that entry without loading. */
+  readonly backoffMs: number
+  /** The loader, asked for `keys` (one key for swr): a context for its signal and setOptions, and its answer. */
+  invoke(keys: readonly string[]): { context: AbortableLoad; run: (context: AbortableLoad) => unknown }
+  /** Turns what the loader returned into one value per key, or throws when the answer has the wrong shape. */
+  values(answer: unknown, size: number): readonly unknown[]
+}
+
+/**
+ * The checks every swr and swrMany call makes before anything is read (the entry's durations are checked by its
+ * policy). Allocates nothing: swr runs it on the hot path. Throws on bad input.
+ */
+export function checkLoadOptions(options: LoadCallOptions & { queryFn?: unknown }): void {
+  if (typeof options?.queryFn !== 'function') throw new TypeError('queryFn must be a function')
+  if (options.timeout !== undefined && toMs(options.timeout, 'timeout') <= 0)
+    throw new RangeError('timeout must be greater than 0')
+  if (options.softTimeout !== undefined) toMs(options.softTimeout, 'softTimeout')
+  if (options.failureBackoff !== undefined && toMs(options.failureBackoff, 'failureBackoff') < 0)
+    throw new RangeError('failureBackoff must not be negative')
+}
+
+/** The call's durations in ms, once checkLoadOptions passed. */
+function timesOf(options: LoadCallOptions, backoffDefault: number) {
+  return {
+    timeoutMs: options.timeout === undefined ? undefined : toMs(options.timeout, 'timeout'),
+    softMs: options.softTimeout === undefined ? undefined : toMs(options.softTimeout, 'softTimeout'),
+    forceFresh: options.forceFresh === true,
+    backoffMs:
+      options.failureBackoff === undefined ? backoffDefault : toMs(options.failureBackoff, 'failureBackoff'),
+  }
+}
+
+/** swr's call for `key`, once its options were checked and its policy resolved. */
+export function oneKeyCall<T>(
+  options: SwrOptions<T>,
+  key: string,
+  policy: EntryPolicy,
+  backoffDefault: number,
+): Call {
+  const queryKey = (options as Scoped)[ORIGINAL_KEY] ?? options.queryKey
+  const queryFn = options.queryFn as QueryFunction<unknown>
+  return {
+    policy,
+    ...timesOf(options, backoffDefault),
+    schema: options.schema,
+    invoke: () => ({
+      context: new LoadContext(queryKey, key),
+      run: queryFn as unknown as (context: AbortableLoad) => unknown,
+    }),
+    values: oneValue,
+  }
+}
+
+function oneValue(answer: unknown): readonly unknown[] {
+  return [answer]
+}
+
+/** swrMany's call: its keys in order, each once. Throws on bad input. */
+export function manyKeyCall<T>(
+  options: SwrManyOptions<T>,
+  policies: Policies,
+  backoffDefault: number,
+): Call & { keys: readonly string[]; unique: readonly string[] } {
+  checkLoadOptions(options)
+  if (!Array.isArray(options.queryKeys)) throw new TypeError('queryKeys must be an array of query keys')
+  const keys = options.queryKeys.map((queryKey) => toKey(queryKey))
+  const given = (options as ScopedMany)[ORIGINAL_KEY] ?? options.queryKeys
+  // A key asked for twice is read and loaded once.
+  const unique: string[] = []
+  const queryKeyOf = new Map<string, QueryKey>()
+  keys.forEach((key, i) => {
+    if (queryKeyOf.has(key)) return
+    queryKeyOf.set(key, given[i] as QueryKey)
+    unique.push(key)
+  })
+  const queryFn = options.queryFn
+  return {
+    keys,
+    unique,
+    policy: policies.resolve(options),
+    ...timesOf(options, backoffDefault),
+    schema: options.schema,
+    invoke: (loadKeys) => ({
+      context: new ManyLoadContext(
+        loadKeys.map((key) => queryKeyOf.get(key) as QueryKey),
+        loadKeys,
+      ),
+      run: queryFn as unknown as (context: AbortableLoad) => unknown,
+    }),
+    values: checkAnswer,
+  }
+}
+
+function checkAnswer(answer: unknown, size: number): readonly unknown[] {
+  if (!Array.isArray(answer) || answer.length !== size) {
+    throw new TypeError(
+      `swrMany's queryFn must return an array of ${size} values in the order of queryKeys ` +
+        `(undefined for a key with nothing to cache), got ${Array.isArray(answer) ? `${answer.length} values` : answer === null ? 'null' : typeof answer}`,
+    )
+  }
+  return answer
+}
