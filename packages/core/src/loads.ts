@@ -114,7 +114,12 @@ export class Loads {
     flights: readonly LoadFlight[],
   ): Promise<readonly Promise<unknown>[]> {
     const lease = this.#parts.lease
-    if (lease === undefined || call.forceFresh) return this.#run(call, keys, flights, undefined, false)
+    if (call.forceFresh) {
+      // forceFresh calls made in this tick join this load before it calls queryFn; later ones start their own.
+      await undefined
+      return this.#run(call, keys, flights, undefined, false)
+    }
+    if (lease === undefined) return this.#run(call, keys, flights, undefined, false)
     const ttl = this.#leaseTtl(call)
     const tokens = await Promise.all(keys.map((key) => lease.acquire(key, ttl)))
     const mine: number[] = []

@@ -1,5 +1,5 @@
-// Shared test helpers for tiered packages: a manual clock, fault-injecting and reference stores,
-// and launchers for a real redis-server and Redis Cluster on loopback ports.
+// Shared test helpers for tiered packages: a manual clock, fault-injecting and reference stores, an in-memory bus
+// and lock for fleet tests in one process, and launchers for a real redis-server and Redis Cluster on loopback ports.
 
 export { createClock, type ManualClock } from './clock.js'
 export {
@@ -10,6 +10,8 @@ export {
   type StoreOp,
 } from './flaky-store.js'
 export { createMapStore, type MapStore, type MapStoreOptions } from './map-store.js'
+export { createMemoryBus, type MemoryBusHub } from './memory-bus.js'
+export { createMemoryLock, type MemoryLock } from './memory-lock.js'
 export {
   type RedisClusterHandle,
   type RedisNodeAddress,
