@@ -1,6 +1,6 @@
 // The in-process tier: entries in a quick-lru, each expiring after its own ttl, answered synchronously.
 
-import type { CacheEntry, CacheStore } from '@tiered/core'
+import { assertStorable, type CacheEntry, type CacheStore } from '@tiered/core'
 import QuickLRU from 'quick-lru'
 
 /**
@@ -39,7 +39,7 @@ export class MemoryStore implements CacheStore {
   }
 
   set(key: string, entry: CacheEntry, ttlMs: number): void {
-    checkWrite(entry, ttlMs)
+    checkWrite(key, entry, ttlMs)
     this.#lru.set(key, entry, { maxAge: ttlMs })
   }
 
@@ -52,7 +52,7 @@ export class MemoryStore implements CacheStore {
   }
 
   setMany(items: readonly { key: string; entry: CacheEntry; ttlMs: number }[]): void {
-    for (const item of items) checkWrite(item.entry, item.ttlMs)
+    for (const item of items) checkWrite(item.key, item.entry, item.ttlMs)
     for (const item of items) this.#lru.set(item.key, item.entry, { maxAge: item.ttlMs })
   }
 
@@ -88,10 +88,8 @@ export function createMemoryStore(name: string, options: MemoryStoreOptions = {}
 }
 
 /** Refuses what every store refuses: a ttl that is not a finite number above 0, and an undefined value. */
-function checkWrite(entry: CacheEntry, ttlMs: number): void {
-  if (entry.value === undefined) {
-    throw new TypeError('undefined is never cached (a loader returning undefined means nothing to cache)')
-  }
+function checkWrite(key: string, entry: CacheEntry, ttlMs: number): void {
+  assertStorable(key, entry)
   if (!(ttlMs > 0) || ttlMs === Number.POSITIVE_INFINITY) {
     throw new RangeError(`ttlMs must be a finite number of milliseconds > 0, got ${ttlMs}`)
   }

@@ -1,7 +1,7 @@
 // A tiny reference CacheStore on a Map that honours ttlMs against Date.now, for engine tests
 // that need a second tier without Redis. `async: true` makes it answer with promises, as a remote tier does.
 
-import type { CacheEntry, CacheStore, MaybePromise } from '@tiered/core'
+import { assertStorable, type CacheEntry, type CacheStore, type MaybePromise } from '@tiered/core'
 
 export interface MapStoreOptions {
   /** Return promises from every method, like a networked tier. Default false (synchronous, like memory). */
@@ -51,7 +51,7 @@ export function createMapStore(name: string, options: MapStoreOptions = {}): Map
     return slot.entry
   }
   const write = (key: string, entry: CacheEntry, ttlMs: number): undefined => {
-    if (entry.value === undefined) throw new TypeError('undefined is never cached')
+    assertStorable(key, entry)
     if (ttlMs > 0) slots.set(key, { entry, ttlMs, dropAt: Date.now() + ttlMs })
     else slots.delete(key)
   }
