@@ -260,7 +260,11 @@ export class Loads {
     }
   }
 
-  /** Waits until the bus names `key` (or a poll interval passes), then reads the shared tiers once. */
+  /**
+   * Waits until the bus names `key` (or a poll interval passes), then reads the shared tiers once. With a bus the
+   * interval is longer: it only catches a notice that went out before this process started waiting, or a holder
+   * that died.
+   */
   async #waitForLanding(
     key: string,
     schema: StandardSchemaV1 | undefined,
@@ -271,9 +275,7 @@ export class Loads {
       0,
       Math.min(withBus ? LEASE_RETRY_MS : LEASE_POLL_MS, giveUpAt - performance.now()),
     )
-    const announced = await this.#parts.landings.wait(key, waitMs)
-    // With a bus, the shared tiers are read when the holder announces its value; without one, on every poll.
-    if (withBus && !announced) return MISSING
+    await this.#parts.landings.wait(key, waitMs)
     return this.#readShared(key, schema)
   }
 
