@@ -25,7 +25,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 /** A member of the fleet: its own memory over the shared store. */
 function member(shared: CacheStore, fleet: { lock?: MemoryLock; bus?: ReturnType<typeof createMemoryBus> }) {
   return new TieredCache({
-    stores: [createMapStore('memory'), shared],
+    stores: [createMapStore('memory', { local: true }), shared],
     ...(fleet.lock === undefined ? {} : { lock: fleet.lock }),
     ...(fleet.bus === undefined ? {} : { bus: fleet.bus.bus() }),
   })
@@ -89,7 +89,7 @@ describe('rule 6: a call resolves what a loader returned or an entry within its 
   })
 
   it('forceFresh does not join a refresh started before it', async () => {
-    const cache = new TieredCache({ stores: [createMapStore('memory')] })
+    const cache = new TieredCache({ stores: [createMapStore('memory', { local: true })] })
     await cache.set('k', 'old', { ttl: 10_000, fresh: 1 })
     await sleep(5)
     const refresh = deferred<string>()
@@ -104,7 +104,7 @@ describe('rule 6: a call resolves what a loader returned or an entry within its 
   })
 
   it('forceFresh does not join a load started before it; forceFresh calls of one tick share one load', async () => {
-    const cache = new TieredCache({ stores: [createMapStore('memory')] })
+    const cache = new TieredCache({ stores: [createMapStore('memory', { local: true })] })
     const load = deferred<string>()
     const missed = cache.swr({ queryKey: 'k', queryFn: () => load.promise })
     let forcedLoads = 0
@@ -120,7 +120,7 @@ describe('rule 6: a call resolves what a loader returned or an entry within its 
   })
 
   it('a swrMany key joins a running swr load, and a swr call joins a swrMany load', async () => {
-    const cache = new TieredCache({ stores: [createMapStore('memory')] })
+    const cache = new TieredCache({ stores: [createMapStore('memory', { local: true })] })
     const one = deferred<string>()
     const swr = cache.swr({ queryKey: 'a', queryFn: () => one.promise })
     const many = cache.swrMany({
@@ -162,13 +162,13 @@ describe('grace: the newest entry wins across tiers', () => {
     const shared = createMapStore('shared', { async: true })
     const bus = createMemoryBus()
     const a = new TieredCache({
-      stores: [createMapStore('memory'), shared],
+      stores: [createMapStore('memory', { local: true }), shared],
       bus: bus.bus(),
       defaultTtl: 200,
       defaultStaleIfError: '1h',
     })
     const b = new TieredCache({
-      stores: [createMapStore('memory'), shared],
+      stores: [createMapStore('memory', { local: true }), shared],
       bus: bus.bus(),
       defaultTtl: 200,
       defaultStaleIfError: '1h',

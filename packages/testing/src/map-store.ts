@@ -8,6 +8,8 @@ export interface MapStoreOptions {
   async?: boolean
   /** Offer getMany/setMany/deleteMany. Default true; false leaves a store with only the required methods and clear. */
   batch?: boolean
+  /** Private to the process, as a memory tier is: a fleet's bus keeps it true. Default false. */
+  local?: boolean
 }
 
 export interface MapStore extends CacheStore {
@@ -61,6 +63,7 @@ export function createMapStore(name: string, options: MapStoreOptions = {}): Map
 
   const store: MapStore = {
     name,
+    local: options.local === true,
     get size() {
       return slots.size
     },
