@@ -49,7 +49,7 @@ export class BusReceiver {
 }
 
 /** Forgets everything this process holds locally: running reads and loads, tag stamps, local tiers. */
-export function clearLocal(parts: EngineParts): void {
+function clearLocal(parts: EngineParts): void {
   parts.reader.forgetAll()
   parts.flights.supersedeAll()
   parts.stamps.dropAll()
