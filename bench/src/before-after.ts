@@ -79,6 +79,10 @@ try {
       },
     },
   ]
+  // ONLY=miss runs the workloads whose name contains it.
+  const only = process.env.ONLY
+  if (only !== undefined)
+    workloads.splice(0, workloads.length, ...workloads.filter((w) => w.name.includes(only)))
   const rawOps = 4_000
   const rawRounds: number[] = []
   const figures = new Map<string, number[]>()
@@ -103,6 +107,7 @@ try {
   console.log('| workload | before ops/s | after ops/s | after / before | after / raw ioredis |')
   console.log('| --- | --- | --- | --- | --- |')
   for (const workload of workloads) {
+    if (!figures.has(`${workload.name} | before`)) continue
     const b = median(figures.get(`${workload.name} | before`) as number[])
     const a = median(figures.get(`${workload.name} | after`) as number[])
     const vsRaw = workload.name === 'L2 hit, 1 caller' ? (a / rawOpsPerSecond).toFixed(2) : ''

@@ -41,37 +41,52 @@ export function checkLoadOptions(options: LoadCallOptions & { queryFn?: unknown 
 /** The call's durations in ms, once checkLoadOptions passed. */
 function timesOf(options: LoadCallOptions, backoffDefault: number) {
   return {
-    timeoutMs: options.timeout === undefined ? undefined : toMs(options.timeout, 'timeout'),
-    softMs: options.softTimeout === undefined ? undefined : toMs(options.softTimeout, 'softTimeout'),
+    timeoutMs: msOrUndefined(options.timeout, 'timeout'),
+    softMs: msOrUndefined(options.softTimeout, 'softTimeout'),
     forceFresh: options.forceFresh === true,
     backoffMs:
       options.failureBackoff === undefined ? backoffDefault : toMs(options.failureBackoff, 'failureBackoff'),
   }
 }
 
-/** swr's call for `key`, once its options were checked and its policy resolved. */
-export function oneKeyCall<T>(
-  options: SwrOptions<T>,
-  key: string,
-  policy: EntryPolicy,
-  backoffDefault: number,
-): Call {
-  const queryKey = (options as Scoped)[ORIGINAL_KEY] ?? options.queryKey
-  const queryFn = options.queryFn as QueryFunction<unknown>
-  return {
-    policy,
-    ...timesOf(options, backoffDefault),
-    schema: options.schema,
-    invoke: () => ({
-      context: new LoadContext(queryKey, key),
-      run: queryFn as unknown as (context: AbortableLoad) => unknown,
-    }),
-    values: oneValue,
-  }
+function msOrUndefined(duration: LoadCallOptions['timeout'], option: string): number | undefined {
+  return duration === undefined ? undefined : toMs(duration, option)
 }
 
-function oneValue(answer: unknown): readonly unknown[] {
-  return [answer]
+/** swr's call for one key, once its options were checked and its policy resolved. One object, no closures. */
+export class OneKeyCall implements Call {
+  readonly policy: EntryPolicy
+  readonly schema: StandardSchemaV1 | undefined
+  readonly timeoutMs: number | undefined
+  readonly softMs: number | undefined
+  readonly forceFresh: boolean
+  readonly backoffMs: number
+  readonly #options: SwrOptions<unknown>
+  readonly #key: string
+
+  constructor(options: SwrOptions<unknown>, key: string, policy: EntryPolicy, backoffDefault: number) {
+    this.policy = policy
+    this.schema = options.schema
+    this.timeoutMs = msOrUndefined(options.timeout, 'timeout')
+    this.softMs = msOrUndefined(options.softTimeout, 'softTimeout')
+    this.forceFresh = options.forceFresh === true
+    this.backoffMs =
+      options.failureBackoff === undefined ? backoffDefault : toMs(options.failureBackoff, 'failureBackoff')
+    this.#options = options
+    this.#key = key
+  }
+
+  invoke(): { context: AbortableLoad; run: (context: AbortableLoad) => unknown } {
+    const options = this.#options
+    return {
+      context: new LoadContext((options as Scoped)[ORIGINAL_KEY] ?? options.queryKey, this.#key),
+      run: options.queryFn as QueryFunction<unknown> as unknown as (context: AbortableLoad) => unknown,
+    }
+  }
+
+  values(answer: unknown): readonly unknown[] {
+    return [answer]
+  }
 }
 
 /** swrMany's call: its keys in order, each once. Throws on bad input. */

@@ -17,6 +17,8 @@ const MISSING: unique symbol = Symbol('missing')
 export class KeyFlow {
   readonly #parts: EngineParts
   readonly #loads: Loads
+  /** Set by #serve: the tier of a stale entry that needs a refresh, or -1. */
+  #staleIndex = -1
 
   constructor(parts: EngineParts, loads: Loads) {
     this.#parts = parts
@@ -25,8 +27,8 @@ export class KeyFlow {
 
   /** swr past the hot path: the one key's scan, then the per-key rules. */
   one(call: Call, key: string): Promise<unknown> {
-    if (call.forceFresh) return this.#misses(call, [key], [NOTHING_FOUND])[0] as Promise<unknown>
-    const found = this.#parts.reader.find(key, call.schema, false)
+    if (call.forceFresh) return this.#missOne(call, key, NOTHING_FOUND)
+    const found = this.#parts.reader.find(key, call.schema)
     if (found instanceof Promise) return found.then((near) => this.#answer(call, key, near))
     const answer = this.#answer(call, key, found)
     return answer instanceof Promise ? answer : Promise.resolve(answer)
@@ -37,7 +39,7 @@ export class KeyFlow {
     const { reader, reporting } = this.#parts
     let waiting = false
     const scans = unique.map((key) => {
-      const scan = call.forceFresh ? NOTHING_FOUND : reader.find(key, call.schema, true)
+      const scan = call.forceFresh ? NOTHING_FOUND : reader.findInBatch(key, call.schema)
       if (scan instanceof Promise) waiting = true
       return scan
     })
@@ -48,9 +50,10 @@ export class KeyFlow {
     const missingFound: Found[] = []
     unique.forEach((key, i) => {
       const near = found[i] as Found
-      const value = this.#serve(key, near, stale)
+      const value = this.#serve(key, near)
       if (value !== MISSING) {
         values.set(key, value)
+        if (this.#staleIndex >= 0) stale.push({ key, index: this.#staleIndex })
         return
       }
       if (!call.forceFresh) reporting.miss(key)
@@ -70,27 +73,37 @@ export class KeyFlow {
   }
 
   #answer(call: Call, key: string, found: Found): MaybePromise<unknown> {
-    const stale: StaleKey[] = []
-    const value = this.#serve(key, found, stale)
+    const value = this.#serve(key, found)
     if (value !== MISSING) {
-      if (stale.length > 0) this.#loads.refresh(call, stale)
+      if (this.#staleIndex >= 0) this.#loads.refresh(call, [{ key, index: this.#staleIndex }])
       return value
     }
     this.#parts.reporting.miss(key)
-    return this.#misses(call, [key], [found])[0] as Promise<unknown>
+    return this.#missOne(call, key, found)
   }
 
-  /** A live entry's value, counted as a hit; a stale one is listed in `stale` for one background refresh. */
-  #serve(key: string, found: Found, stale: StaleKey[]): unknown {
+  /**
+   * A live entry's value, counted as a hit, or MISSING. `#staleIndex` tells the caller whether the entry is stale
+   * and needs one background refresh (its tier), or -1; an out-field, so that a hit allocates nothing.
+   */
+  #serve(key: string, found: Found): unknown {
+    this.#staleIndex = -1
     const entry = found.entry
     if (entry === undefined) return MISSING
     if (this.#parts.now() < entry.freshUntil) {
       this.#hit(key, found.index, 'fresh')
     } else {
       this.#hit(key, found.index, 'stale')
-      if (!this.#parts.flights.has(key)) stale.push({ key, index: found.index })
+      if (!this.#parts.flights.has(key)) this.#staleIndex = found.index
     }
     return entry.value
+  }
+
+  /** swr's miss: the key joins its running load, serves its grace entry while it backs off, or loads. */
+  #missOne(call: Call, key: string, found: Found): Promise<unknown> {
+    const joined = this.#join(call, key, found)
+    if (joined !== undefined) return joined
+    return this.#await(call, key, found, this.#loads.load(call, [key])[0] as LoadFlight, undefined)
   }
 
   /**
@@ -99,39 +112,48 @@ export class KeyFlow {
    * forceFresh load that has not called queryFn yet, so its value is loaded after the call began.
    */
   #misses(call: Call, keys: readonly string[], found: readonly Found[]): Promise<unknown>[] {
-    const { flights, backoff } = this.#parts
     const answers: Promise<unknown>[] = new Array(keys.length)
-    let own: number[] | undefined
-    const now = this.#parts.now()
-    keys.forEach((key, i) => {
-      const near = found[i] as Found
-      if (!call.forceFresh && near.grace !== undefined && backoff.active(key, now)) {
-        this.#parts.reporting.backoffHits++
-        answers[i] = Promise.resolve(this.#graceValue(key, near))
-        return
-      }
-      const running = flights.get(key)
-      if (running !== undefined) {
-        if (!call.forceFresh || (running.fresh && !running.started)) {
-          answers[i] = this.#await(call, key, near, running, true)
-          return
-        }
-        // An older load must not answer a forceFresh call, nor overwrite what the forceFresh load writes.
-        flights.supersede(key)
-      }
-      own ??= []
-      own.push(i)
-    })
-    if (own !== undefined) {
+    const own: number[] = []
+    for (let i = 0; i < keys.length; i++) {
+      const joined = this.#join(call, keys[i] as string, found[i] as Found)
+      if (joined === undefined) own.push(i)
+      else answers[i] = joined
+    }
+    if (own.length > 0) {
       const started = this.#loads.load(
         call,
         own.map((i) => keys[i] as string),
       )
       own.forEach((i, j) => {
-        answers[i] = this.#await(call, keys[i] as string, found[i] as Found, started[j] as LoadFlight, false)
+        answers[i] = this.#await(
+          call,
+          keys[i] as string,
+          found[i] as Found,
+          started[j] as LoadFlight,
+          undefined,
+        )
       })
     }
     return answers
+  }
+
+  /**
+   * The answer of a key that joins the load already running for it, or that serves its grace entry while it backs
+   * off; undefined when the key needs a load of its own.
+   */
+  #join(call: Call, key: string, found: Found): Promise<unknown> | undefined {
+    const { flights, backoff } = this.#parts
+    if (!call.forceFresh && found.grace !== undefined && backoff.active(key, this.#parts.now())) {
+      this.#parts.reporting.backoffHits++
+      return Promise.resolve(this.#graceValue(key, found))
+    }
+    const running = flights.get(key)
+    if (running === undefined) return undefined
+    if (!call.forceFresh || (running.fresh && !running.started))
+      return this.#await(call, key, found, running, call.timeoutMs)
+    // An older load must not answer a forceFresh call, nor overwrite what the forceFresh load writes.
+    flights.supersede(key)
+    return undefined
   }
 
   /**
@@ -139,13 +161,31 @@ export class KeyFlow {
    * serves that entry instead; a caller who joined another's load gives up at its own timeout (the load this call
    * started carries it).
    */
-  async #await(call: Call, key: string, found: Found, flight: LoadFlight, joined: boolean): Promise<unknown> {
+  #await(
+    call: Call,
+    key: string,
+    found: Found,
+    flight: LoadFlight,
+    hardMs: number | undefined,
+  ): Promise<unknown> {
+    // Most waits have nothing to add: no fallback, no timer of their own, and a load (not a refresh) always ends
+    // with a value or the loader's error.
+    if (found.grace === undefined && !flight.refresh && hardMs === undefined) return flight.promise
+    return this.#awaitWithRules(call, key, found, flight, hardMs)
+  }
+
+  async #awaitWithRules(
+    call: Call,
+    key: string,
+    found: Found,
+    flight: LoadFlight,
+    hardMs: number | undefined,
+  ): Promise<unknown> {
     const grace = found.grace
     const softMs = grace === undefined ? undefined : call.softMs
     let current = flight
     try {
       for (;;) {
-        const hardMs = joined ? call.timeoutMs : undefined
         const outcome =
           softMs === undefined && hardMs === undefined
             ? await current.promise
@@ -161,7 +201,9 @@ export class KeyFlow {
         // A refresh that found the lease held elsewhere ended without a value: this caller needs one, so it waits
         // for the holder (and loads if the lease ends with no value).
         const next = this.#parts.flights.get(key)
-        joined = next !== undefined && !next.refresh
+        // Joining another's wait keeps this call's timeout; a wait this call starts carries it.
+        const joined = next !== undefined && !next.refresh
+        hardMs = joined ? call.timeoutMs : undefined
         current = joined ? (next as LoadFlight) : this.#loads.waitForHolder(call, key)
       }
     } catch (error) {

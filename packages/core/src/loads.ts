@@ -26,6 +26,17 @@ const MISSING: unique symbol = Symbol('missing')
 /** A key's lease: a token, NO_LOCK (no lock, or it failed: load alone), or undefined (held elsewhere). */
 type Token = string | undefined | typeof NO_LOCK
 
+/** The keys of one queryFn call. */
+interface Batch {
+  keys: readonly string[]
+  /** Each key's flight, in order. */
+  flights: readonly LoadFlight[]
+  /** Each key's lease, in order; absent: no lease to release. */
+  tokens?: readonly Token[]
+  /** A background refresh: its failure is reported, nobody waits for it. */
+  background?: boolean
+}
+
 /** A stale key and the tier that answered it. */
 export interface StaleKey {
   key: string
@@ -45,6 +56,15 @@ export class Loads {
    */
   load(call: Call, keys: readonly string[]): LoadFlight[] {
     const kind: FlightKind = { refresh: false, fresh: call.forceFresh, tags: call.policy.tags }
+    if (keys.length === 1 && this.#parts.lease === undefined && !call.forceFresh) {
+      // The common miss, one key and no lock: straight to the loader.
+      const key = keys[0] as string
+      return [
+        this.#parts.flights.start(key, kind, (flight) =>
+          this.#runBulk(call, { keys, flights: [flight] }).then(first),
+        ),
+      ]
+    }
     return this.#together(keys, kind, (flights) => this.#planLoad(call, keys, flights))
   }
 
@@ -72,7 +92,7 @@ export class Loads {
    */
   waitForHolder(call: Call, key: string): LoadFlight {
     const kind: FlightKind = { refresh: false, fresh: false, tags: call.policy.tags }
-    return this.#parts.flights.start(key, kind, (flight) => this.#loadAsWaiter(call, key, flight, true))
+    return this.#parts.flights.start(key, kind, (flight) => this.#loadAsWaiter(call, key, flight))
   }
 
   /** Registers a flight per key, then runs `plan` once for all of them; each flight settles with its key's value. */
@@ -117,25 +137,23 @@ export class Loads {
     if (call.forceFresh) {
       // forceFresh calls made in this tick join this load before it calls queryFn; later ones start their own.
       await undefined
-      return this.#run(call, keys, flights, undefined, false)
+      return this.#run(call, { keys, flights })
     }
-    if (lease === undefined) return this.#run(call, keys, flights, undefined, false)
+    if (lease === undefined) return this.#run(call, { keys, flights })
     const ttl = this.#leaseTtl(call)
     const tokens = await Promise.all(keys.map((key) => lease.acquire(key, ttl)))
     const mine: number[] = []
     const each: Promise<unknown>[] = new Array(keys.length)
     tokens.forEach((token, i) => {
       if (token !== undefined) mine.push(i)
-      else each[i] = this.#loadAsWaiter(call, keys[i] as string, flights[i] as LoadFlight, true)
+      else each[i] = this.#loadAsWaiter(call, keys[i] as string, flights[i] as LoadFlight)
     })
     if (mine.length > 0) {
-      const loads = this.#run(
-        call,
-        mine.map((i) => keys[i] as string),
-        mine.map((i) => flights[i] as LoadFlight),
-        mine.map((i) => tokens[i] as Token),
-        false,
-      )
+      const loads = this.#run(call, {
+        keys: mine.map((i) => keys[i] as string),
+        flights: mine.map((i) => flights[i] as LoadFlight),
+        tokens: mine.map((i) => tokens[i] as Token),
+      })
       mine.forEach((i, j) => {
         each[i] = loads[j] as Promise<unknown>
       })
@@ -211,13 +229,12 @@ export class Loads {
     }
     for (let start = 0; start < reload.length; start += MAX_REFRESH_BATCH) {
       const chunk = reload.slice(start, start + MAX_REFRESH_BATCH)
-      const loads = this.#run(
-        call,
-        chunk.map((i) => (due[i] as StaleKey).key),
-        chunk.map((i) => flights[i] as LoadFlight),
-        tokens.slice(start, start + MAX_REFRESH_BATCH),
-        true,
-      )
+      const loads = this.#run(call, {
+        keys: chunk.map((i) => (due[i] as StaleKey).key),
+        flights: chunk.map((i) => flights[i] as LoadFlight),
+        tokens: tokens.slice(start, start + MAX_REFRESH_BATCH),
+        background: true,
+      })
       chunk.forEach((i, j) => {
         each[i] = loads[j] as Promise<unknown>
       })
@@ -226,20 +243,19 @@ export class Loads {
   }
 
   /**
-   * One load of `key` in the fleet, for a process that found the lease held elsewhere (`heldElsewhere`) or has not
-   * asked yet: waits for the holder's value in the shared tiers (read when the bus announces the key, or on a
+   * One load of `key` in the fleet, for a process that found the lease held elsewhere: waits for the holder's value in the shared tiers (read when the bus announces the key, or on a
    * short poll without a bus), and takes the lease itself if it ends with no value. Its own timeout bounds the wait.
    */
-  async #loadAsWaiter(call: Call, key: string, flight: LoadFlight, heldElsewhere: boolean): Promise<unknown> {
+  async #loadAsWaiter(call: Call, key: string, flight: LoadFlight): Promise<unknown> {
     const lease = this.#parts.lease
-    if (lease === undefined) return first(this.#run(call, [key], [flight], undefined, false))
+    if (lease === undefined) return first(this.#run(call, { keys: [key], flights: [flight] }))
     flight.started = true
     const ttl = this.#leaseTtl(call)
     // Deadlines here pair with timers, which run on real time: they are read from the monotonic clock.
     const giveUpAt = performance.now() + (call.timeoutMs === undefined ? ttl + this.#parts.lockTtlMs : ttl)
     for (let attempt = 0; ; attempt++) {
-      const token = attempt === 0 && heldElsewhere ? undefined : await lease.acquire(key, ttl)
-      if (token === NO_LOCK) return first(this.#run(call, [key], [flight], [token], false))
+      const token = attempt === 0 ? undefined : await lease.acquire(key, ttl)
+      if (token === NO_LOCK) return first(this.#run(call, { keys: [key], flights: [flight] }))
       if (token !== undefined) {
         // The lease may have ended because its holder wrote the value just now.
         const landed = await this.#readShared(key, call.schema)
@@ -247,7 +263,7 @@ export class Loads {
           void lease.release(key, token)
           return landed
         }
-        return first(this.#run(call, [key], [flight], [token], false))
+        return first(this.#run(call, { keys: [key], flights: [flight], tokens: [token] }))
       }
       const landed = await this.#waitForLanding(key, call.schema, giveUpAt)
       if (landed !== MISSING) return landed
@@ -255,7 +271,7 @@ export class Loads {
       if (performance.now() >= giveUpAt) {
         if (call.timeoutMs !== undefined) throw new CacheTimeoutError(key, call.timeoutMs)
         // The holder neither wrote nor released within the lease: load here rather than wait on.
-        return first(this.#run(call, [key], [flight], undefined, false))
+        return first(this.#run(call, { keys: [key], flights: [flight] }))
       }
     }
   }
@@ -294,25 +310,16 @@ export class Loads {
    * value is written under its own key unless an invalidation superseded its flight; the leases are released right
    * behind the writes, and each write is announced once it settled. Gives a promise per key.
    */
-  #run(
-    call: Call,
-    keys: readonly string[],
-    flights: readonly LoadFlight[],
-    tokens: readonly Token[] | undefined,
-    background: boolean,
-  ): Promise<unknown>[] {
-    const bulk = this.#runBulk(call, keys, flights, tokens, background)
+  #run(call: Call, batch: Batch): Promise<unknown>[] {
+    const bulk = this.#runBulk(call, batch)
+    const keys = batch.keys
     if (keys.length === 1) return [bulk.then(first)]
     return keys.map((_, i) => bulk.then((values) => values[i]))
   }
 
-  async #runBulk(
-    call: Call,
-    keys: readonly string[],
-    flights: readonly LoadFlight[],
-    tokens: readonly Token[] | undefined,
-    background: boolean,
-  ): Promise<readonly unknown[]> {
+  async #runBulk(call: Call, batch: Batch): Promise<readonly unknown[]> {
+    const { keys, flights, tokens } = batch
+    const background = batch.background === true
     const parts = this.#parts
     let released = false
     const release = () => {

@@ -109,16 +109,26 @@ export class ReadPath {
    * all concurrent callers of the key. A tier counts as synchronous until it answers with a promise, so the first
    * call on a new cache takes the path every later call takes.
    */
-  find(key: string, schema: StandardSchemaV1 | undefined, batch: boolean): MaybePromise<Found> {
+  find(key: string, schema: StandardSchemaV1 | undefined): MaybePromise<Found> {
+    return this.#find(key, schema, false)
+  }
+
+  /** `find` for one of many keys scanned in this tick (swrMany): each tier reads them as one getMany. */
+  findInBatch(key: string, schema: StandardSchemaV1 | undefined): MaybePromise<Found> {
+    return this.#find(key, schema, true)
+  }
+
+  #find(key: string, schema: StandardSchemaV1 | undefined, batch: boolean): MaybePromise<Found> {
     const tiers = this.#tiers
     let syncEnd = 0
     while (syncEnd < tiers.length && (tiers[syncEnd] as Tier).sync !== false) syncEnd++
-    const below = (near: Found) =>
-      near.entry !== undefined || syncEnd === tiers.length
-        ? near
-        : this.#findBelow(key, schema, near, syncEnd, batch)
     const near = this.scan(key, { to: syncEnd, schema, batch })
-    return near instanceof Promise ? near.then(below) : below(near)
+    if (syncEnd === tiers.length) return near
+    if (!(near instanceof Promise))
+      return near.entry !== undefined ? near : this.#findBelow(key, schema, near, syncEnd, batch)
+    return near.then((found) =>
+      found.entry !== undefined ? found : this.#findBelow(key, schema, found, syncEnd, batch),
+    )
   }
 
   /** Supersedes the shared reads of `key` running now: their result is not backfilled, nobody joins them. */

@@ -6,7 +6,7 @@
 import { FailureBackoff } from './backoff.js'
 import { BusLink } from './bus-link.js'
 import { BusReceiver } from './bus-receiver.js'
-import { checkLoadOptions, manyKeyCall, oneKeyCall } from './call.js'
+import { checkLoadOptions, manyKeyCall, OneKeyCall } from './call.js'
 import { type EngineParts, supersede } from './engine-parts.js'
 import { makeEntry, Policies } from './entry-policy.js'
 import { CacheClosedError, type CacheFleetError } from './errors.js'
@@ -166,7 +166,10 @@ export class TieredCache {
         return Promise.resolve(nearest.value as T)
       }
     }
-    return this.#flow.one(oneKeyCall(options, key, policy, this.#failureBackoffMs), key) as Promise<T>
+    return this.#flow.one(
+      new OneKeyCall(options as SwrOptions<unknown>, key, policy, this.#failureBackoffMs),
+      key,
+    ) as Promise<T>
   }
 
   /**
@@ -183,7 +186,7 @@ export class TieredCache {
   async get<T>(queryKey: QueryKey): Promise<T | undefined> {
     if (this.#parts.closed) throw new CacheClosedError()
     const key = toKey(queryKey)
-    const found = await this.#reader.find(key, undefined, false)
+    const found = await this.#reader.find(key, undefined)
     if (found.entry === undefined) {
       this.#reporting.miss(key)
       return undefined
