@@ -167,7 +167,9 @@ async function fuzz(command: Extract<FleetCommand, { op: 'fuzz' }>) {
             queryFn: async ({ keys }) => Promise.all(keys.map((key) => loader(key))),
             tags: tagsOf(i),
           })
-          values.forEach((value, j) => check(`swrMany ${keyOf(indexes[j] as number)}`, value))
+          values.forEach((value, j) => {
+            check(`swrMany ${keyOf(indexes[j] as number)}`, value)
+          })
         } else if (op < 16) {
           await cache.set(keyOf(i), next(`set(${keyOf(i)})`), { tags: tagsOf(i) })
         } else if (op < 18) {
