@@ -122,6 +122,8 @@ export class ReadPath {
     const tiers = this.#tiers
     let syncEnd = 0
     while (syncEnd < tiers.length && (tiers[syncEnd] as Tier).sync !== false) syncEnd++
+    // No synchronous tier on top (Redis alone): straight to the shared read.
+    if (syncEnd === 0) return this.#findBelow(key, schema, NOTHING_FOUND, 0, batch)
     const near = this.scan(key, { to: syncEnd, schema, batch })
     if (syncEnd === tiers.length) return near
     if (!(near instanceof Promise))
@@ -152,8 +154,8 @@ export class ReadPath {
       schema === undefined
         ? this.#reads.do(key, (flight) => this.scan(key, { from, flight, batch }))
         : Promise.resolve(this.scan(key, { from, schema, batch }))
+    if (near.grace === undefined) return below
     return below.then((far) => {
-      if (near.grace === undefined) return far
       if (far.entry !== undefined || far.grace === undefined || far.grace.createdAt < near.grace.createdAt)
         return { ...far, grace: near.grace, graceIndex: near.graceIndex }
       return far
