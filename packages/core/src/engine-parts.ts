@@ -36,9 +36,13 @@ export interface EngineParts {
   closed: boolean
 }
 
-/** A set, delete, expire or clear wins over the reads and loads of `key` already running. */
+/**
+ * A set, delete or expire (here or from the bus) wins over the reads and loads of `key` already running, and ends
+ * its back-off: the next call loads.
+ */
 export function supersede(parts: EngineParts, key: string): void {
   parts.expiring.delete(key)
+  parts.backoff.clear(key)
   parts.reader.forget(key)
   parts.flights.supersede(key)
 }

@@ -204,7 +204,6 @@ export class TieredCache {
     const policy = this.#policies.resolve(options)
     if (value === undefined) throw new TypeError('undefined cannot be cached; use delete() to remove a key')
     supersede(parts, key)
-    parts.backoff.clear(key)
     const now = this.#now()
     const entry = makeEntry(value, policy, parts.stamps.created(now), now, parts.defaults.tagTtl)
     await writeTiers(this.#tiers, key, entry, now)

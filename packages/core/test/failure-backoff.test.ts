@@ -98,3 +98,16 @@ describe('failureBackoff', () => {
     await cache.close()
   })
 })
+
+describe('failureBackoff ends with an invalidation', () => {
+  it('expire() of a key that backs off makes the next call load', async () => {
+    const { clock, cache, failing, calls } = setup()
+    await cache.set('k', 'kept', { ttl: 1_000 })
+    clock.advance(1_000)
+    await cache.swr({ queryKey: 'k', queryFn: failing })
+    expect(calls()).toBe(1)
+    await cache.expire('k')
+    await expect(cache.swr({ queryKey: 'k', queryFn: async () => 'reloaded' })).resolves.toBe('reloaded')
+    await cache.close()
+  })
+})
