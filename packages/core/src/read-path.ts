@@ -154,10 +154,12 @@ export class ReadPath {
       schema === undefined
         ? this.#reads.do(key, (flight) => this.scan(key, { from, flight, batch }))
         : Promise.resolve(this.scan(key, { from, schema, batch }))
-    if (near.grace === undefined) return below
+    const nearGrace = near.grace
+    if (nearGrace === undefined) return below
+    // The newer of the two fallbacks wins.
     return below.then((far) => {
-      if (far.entry !== undefined || far.grace === undefined || far.grace.createdAt < near.grace.createdAt)
-        return { ...far, grace: near.grace, graceIndex: near.graceIndex }
+      if (far.entry !== undefined || far.grace === undefined || far.grace.createdAt < nearGrace.createdAt)
+        return { ...far, grace: nearGrace, graceIndex: near.graceIndex }
       return far
     })
   }
