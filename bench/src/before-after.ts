@@ -86,16 +86,25 @@ try {
   const rawOps = 4_000
   const rawRounds: number[] = []
   const figures = new Map<string, number[]>()
+  const cpuPerOp = new Map<string, number[]>()
   for (let round = -2; round < ROUNDS; round++) {
     for (const workload of workloads) {
       // Alternate which build goes first, so that neither always runs on a warmer machine.
       const order = round % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const)
       for (const label of order) {
         const started = performance.now()
+        const cpu = process.cpuUsage()
         for (let n = 0; n < workload.ops; n++) await workload.run(caches[label], n)
         const opsPerSecond = (workload.ops / (performance.now() - started)) * 1_000
+        const used = process.cpuUsage(cpu)
         const name = `${workload.name} | ${label}`
-        if (round >= 0) figures.set(name, [...(figures.get(name) ?? []), opsPerSecond])
+        if (round < 0) continue
+        figures.set(name, [...(figures.get(name) ?? []), opsPerSecond])
+        // CPU time per operation: what a loaded machine's scheduling does not distort.
+        cpuPerOp.set(name, [
+          ...(cpuPerOp.get(name) ?? []),
+          ((used.user + used.system) * 1_000) / workload.ops,
+        ])
       }
     }
     const started = performance.now()
@@ -104,15 +113,20 @@ try {
   }
   const rawOpsPerSecond = median(rawRounds)
   console.log(`raw ioredis GET + JSON.parse, 1 caller: ${Math.round(rawOpsPerSecond)} ops/s`)
-  console.log('| workload | before ops/s | after ops/s | after / before | after / raw ioredis |')
-  console.log('| --- | --- | --- | --- | --- |')
+  console.log(
+    '| workload | before ops/s | after ops/s | after / before | after / raw ioredis | CPU µs/op before | after |',
+  )
+  console.log('| --- | --- | --- | --- | --- | --- | --- |')
   for (const workload of workloads) {
     if (!figures.has(`${workload.name} | before`)) continue
     const b = median(figures.get(`${workload.name} | before`) as number[])
     const a = median(figures.get(`${workload.name} | after`) as number[])
     const vsRaw = workload.name === 'L2 hit, 1 caller' ? (a / rawOpsPerSecond).toFixed(2) : ''
+    const cpuBefore = median(cpuPerOp.get(`${workload.name} | before`) as number[]) / 1_000
+    const cpuAfter = median(cpuPerOp.get(`${workload.name} | after`) as number[]) / 1_000
     console.log(
-      `| ${workload.name} | ${Math.round(b)} | ${Math.round(a)} | ${(a / b).toFixed(3)} | ${vsRaw} |`,
+      `| ${workload.name} | ${Math.round(b)} | ${Math.round(a)} | ${(a / b).toFixed(3)} | ${vsRaw} | ` +
+        `${cpuBefore.toFixed(2)} | ${cpuAfter.toFixed(2)} |`,
     )
   }
   for (const label of ['before', 'after'] as const) {
