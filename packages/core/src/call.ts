@@ -38,33 +38,24 @@ export function checkLoadOptions(options: LoadCallOptions & { queryFn?: unknown 
     throw new RangeError('failureBackoff must not be negative')
 }
 
-/** The call's durations in ms, once checkLoadOptions passed. */
-function timesOf(options: LoadCallOptions, backoffDefault: number) {
-  return {
-    timeoutMs: msOrUndefined(options.timeout, 'timeout'),
-    softMs: msOrUndefined(options.softTimeout, 'softTimeout'),
-    forceFresh: options.forceFresh === true,
-    backoffMs:
-      options.failureBackoff === undefined ? backoffDefault : toMs(options.failureBackoff, 'failureBackoff'),
-  }
-}
-
 function msOrUndefined(duration: LoadCallOptions['timeout'], option: string): number | undefined {
   return duration === undefined ? undefined : toMs(duration, option)
 }
 
-/** swr's call for one key, once its options were checked and its policy resolved. One object, no closures. */
-export class OneKeyCall implements Call {
+/** What swr's and swrMany's calls share: the policy and the durations, resolved once checkLoadOptions passed. */
+abstract class ResolvedCall implements Call {
   readonly policy: EntryPolicy
   readonly schema: StandardSchemaV1 | undefined
   readonly timeoutMs: number | undefined
   readonly softMs: number | undefined
   readonly forceFresh: boolean
   readonly backoffMs: number
-  readonly #options: SwrOptions<unknown>
-  readonly #key: string
 
-  constructor(options: SwrOptions<unknown>, key: string, policy: EntryPolicy, backoffDefault: number) {
+  constructor(
+    options: LoadCallOptions & { schema?: StandardSchemaV1 },
+    policy: EntryPolicy,
+    backoffDefault: number,
+  ) {
     this.policy = policy
     this.schema = options.schema
     this.timeoutMs = msOrUndefined(options.timeout, 'timeout')
@@ -72,6 +63,22 @@ export class OneKeyCall implements Call {
     this.forceFresh = options.forceFresh === true
     this.backoffMs =
       options.failureBackoff === undefined ? backoffDefault : toMs(options.failureBackoff, 'failureBackoff')
+  }
+
+  abstract invoke(keys: readonly string[]): {
+    context: AbortableLoad
+    run: (context: AbortableLoad) => unknown
+  }
+  abstract values(answer: unknown, size: number): readonly unknown[]
+}
+
+/** swr's call for one key, once its options were checked and its policy resolved. One object, no closures. */
+export class OneKeyCall extends ResolvedCall {
+  readonly #options: SwrOptions<unknown>
+  readonly #key: string
+
+  constructor(options: SwrOptions<unknown>, key: string, policy: EntryPolicy, backoffDefault: number) {
+    super(options, policy, backoffDefault)
     this.#options = options
     this.#key = key
   }
@@ -89,39 +96,46 @@ export class OneKeyCall implements Call {
   }
 }
 
-/** swrMany's call: its keys in order, each once. Throws on bad input. */
-export function manyKeyCall<T>(
-  options: SwrManyOptions<T>,
-  policies: Policies,
-  backoffDefault: number,
-): Call & { keys: readonly string[]; unique: readonly string[] } {
-  checkLoadOptions(options)
-  if (!Array.isArray(options.queryKeys)) throw new TypeError('queryKeys must be an array of query keys')
-  const keys = options.queryKeys.map((queryKey) => toKey(queryKey))
-  const given = (options as ScopedMany)[ORIGINAL_KEY] ?? options.queryKeys
-  // A key asked for twice is read and loaded once.
-  const unique: string[] = []
-  const queryKeyOf = new Map<string, QueryKey>()
-  keys.forEach((key, i) => {
-    if (queryKeyOf.has(key)) return
-    queryKeyOf.set(key, given[i] as QueryKey)
-    unique.push(key)
-  })
-  const queryFn = options.queryFn
-  return {
-    keys,
-    unique,
-    policy: policies.resolve(options),
-    ...timesOf(options, backoffDefault),
-    schema: options.schema,
-    invoke: (loadKeys) => ({
+/** swrMany's call: its keys in order, each once. */
+export class ManyKeyCall extends ResolvedCall {
+  readonly keys: readonly string[]
+  /** The keys without repeats: a key asked for twice is read and loaded once. */
+  readonly unique: readonly string[]
+  readonly #queryKeyOf: ReadonlyMap<string, QueryKey>
+  readonly #queryFn: SwrManyOptions<unknown>['queryFn']
+
+  /** Checks the options; throws on bad input. */
+  constructor(options: SwrManyOptions<unknown>, policies: Policies, backoffDefault: number) {
+    checkLoadOptions(options)
+    if (!Array.isArray(options.queryKeys)) throw new TypeError('queryKeys must be an array of query keys')
+    const keys = options.queryKeys.map((queryKey) => toKey(queryKey))
+    super(options, policies.resolve(options), backoffDefault)
+    const given = (options as ScopedMany)[ORIGINAL_KEY] ?? options.queryKeys
+    const unique: string[] = []
+    const queryKeyOf = new Map<string, QueryKey>()
+    keys.forEach((key, i) => {
+      if (queryKeyOf.has(key)) return
+      queryKeyOf.set(key, given[i] as QueryKey)
+      unique.push(key)
+    })
+    this.keys = keys
+    this.unique = unique
+    this.#queryKeyOf = queryKeyOf
+    this.#queryFn = options.queryFn
+  }
+
+  invoke(keys: readonly string[]): { context: AbortableLoad; run: (context: AbortableLoad) => unknown } {
+    return {
       context: new ManyLoadContext(
-        loadKeys.map((key) => queryKeyOf.get(key) as QueryKey),
-        loadKeys,
+        keys.map((key) => this.#queryKeyOf.get(key) as QueryKey),
+        keys,
       ),
-      run: queryFn as unknown as (context: AbortableLoad) => unknown,
-    }),
-    values: checkAnswer,
+      run: this.#queryFn as unknown as (context: AbortableLoad) => unknown,
+    }
+  }
+
+  values(answer: unknown, size: number): readonly unknown[] {
+    return checkAnswer(answer, size)
   }
 }
 

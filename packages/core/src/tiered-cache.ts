@@ -6,7 +6,7 @@
 import { FailureBackoff } from './backoff.js'
 import { BusLink } from './bus-link.js'
 import { BusReceiver } from './bus-receiver.js'
-import { checkLoadOptions, manyKeyCall, OneKeyCall } from './call.js'
+import { checkLoadOptions, ManyKeyCall, OneKeyCall } from './call.js'
 import { type EngineParts, supersede } from './engine-parts.js'
 import { makeEntry, Policies } from './entry-policy.js'
 import { CacheClosedError, type CacheFleetError } from './errors.js'
@@ -178,7 +178,7 @@ export class TieredCache {
    */
   async swrMany<T>(options: SwrManyOptions<T>): Promise<(T | undefined)[]> {
     if (this.#parts.closed) throw new CacheClosedError()
-    const call = manyKeyCall(options, this.#policies, this.#failureBackoffMs)
+    const call = new ManyKeyCall(options as SwrManyOptions<unknown>, this.#policies, this.#failureBackoffMs)
     return (await this.#flow.many(call, call.keys, call.unique)) as (T | undefined)[]
   }
 
