@@ -9,22 +9,6 @@ import { toKey } from './query-key.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
 import type { LoadCallOptions, QueryFunction, QueryKey, SwrManyOptions, SwrOptions } from './types.js'
 
-export interface Call {
-  readonly policy: EntryPolicy
-  readonly schema: StandardSchemaV1 | undefined
-  /** The call's `timeout`: its own load is aborted after it; a caller who joined another's load stops waiting. */
-  readonly timeoutMs: number | undefined
-  /** The call's `softTimeout`: with an entry within grace at hand, a slower load serves that entry. */
-  readonly softMs: number | undefined
-  readonly forceFresh: boolean
-  /** How long after a load failed and was answered from grace the key serves that entry without loading. */
-  readonly backoffMs: number
-  /** The loader, asked for `keys` (one key for swr): a context for its signal and setOptions, and its answer. */
-  invoke(keys: readonly string[]): { context: AbortableLoad; run: (context: AbortableLoad) => unknown }
-  /** Turns what the loader returned into one value per key, or throws when the answer has the wrong shape. */
-  values(answer: unknown, size: number): readonly unknown[]
-}
-
 /**
  * The checks every swr and swrMany call makes before anything is read (the entry's durations are checked by its
  * policy). Allocates nothing: swr runs it on the hot path. Throws on bad input.
@@ -42,13 +26,19 @@ function msOrUndefined(duration: LoadCallOptions['timeout'], option: string): nu
   return duration === undefined ? undefined : toMs(duration, option)
 }
 
-/** What swr's and swrMany's calls share: the policy and the durations, resolved once checkLoadOptions passed. */
-abstract class ResolvedCall implements Call {
+/**
+ * One swr or swrMany call as the per-key flow and the loads see it: the policy and the durations, resolved once
+ * checkLoadOptions passed, and how to call queryFn.
+ */
+export abstract class Call {
   readonly policy: EntryPolicy
   readonly schema: StandardSchemaV1 | undefined
+  /** The call's `timeout`: its own load is aborted after it; a caller who joined another's load stops waiting. */
   readonly timeoutMs: number | undefined
+  /** The call's `softTimeout`: with an entry within grace at hand, a slower load serves that entry. */
   readonly softMs: number | undefined
   readonly forceFresh: boolean
+  /** How long after a load failed and was answered from grace the key serves that entry without loading. */
   readonly backoffMs: number
 
   constructor(
@@ -73,7 +63,7 @@ abstract class ResolvedCall implements Call {
 }
 
 /** swr's call for one key, once its options were checked and its policy resolved. One object, no closures. */
-export class OneKeyCall extends ResolvedCall {
+export class OneKeyCall extends Call {
   readonly #options: SwrOptions<unknown>
   readonly #key: string
 
@@ -97,7 +87,7 @@ export class OneKeyCall extends ResolvedCall {
 }
 
 /** swrMany's call: its keys in order, each once. */
-export class ManyKeyCall extends ResolvedCall {
+export class ManyKeyCall extends Call {
   readonly keys: readonly string[]
   /** The keys without repeats: a key asked for twice is read and loaded once. */
   readonly unique: readonly string[]
