@@ -2,7 +2,13 @@
 // (the "Redis"), an in-memory bus and an in-memory lock. The real-process tests live in tests/integration.
 
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createMapStore, createMemoryBus, createMemoryLock, type MemoryLock } from '@tiered/testing'
+import {
+  createClock,
+  createMapStore,
+  createMemoryBus,
+  createMemoryLock,
+  type MemoryLock,
+} from '@tiered/testing'
 import { describe, expect, it } from 'vitest'
 import { type CacheStore, TieredCache } from '../src/index.js'
 
@@ -23,9 +29,13 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 /** A member of the fleet: its own memory over the shared store. */
-function member(shared: CacheStore, fleet: { lock?: MemoryLock; bus?: ReturnType<typeof createMemoryBus> }) {
+function member(
+  shared: CacheStore,
+  fleet: { lock?: MemoryLock; bus?: ReturnType<typeof createMemoryBus>; now?: () => number },
+) {
   return new TieredCache({
     stores: [createMapStore('memory', { local: true }), shared],
+    ...(fleet.now === undefined ? {} : { now: fleet.now }),
     ...(fleet.lock === undefined ? {} : { lock: fleet.lock }),
     ...(fleet.bus === undefined ? {} : { bus: fleet.bus.bus() }),
   })
@@ -33,24 +43,34 @@ function member(shared: CacheStore, fleet: { lock?: MemoryLock; bus?: ReturnType
 
 describe('rule 6: a call resolves what a loader returned or an entry within its bounds', () => {
   it('a miss that joins a refresh whose lease is held elsewhere waits for a value, not undefined', async () => {
-    // The case of issue 16: the refresh asks for the lease, which answers "held elsewhere" after 250 ms; meanwhile
-    // the entry's ttl passes and the next caller joins that refresh.
+    // The case of issue 16: the refresh asks for the lease, which answers "held elsewhere" late; meanwhile the
+    // entry's ttl passes and the next caller joins that refresh. The cache's clock is the test's; the lock's lease
+    // runs on real time.
+    const clock = createClock()
     const shared = createMapStore('shared', { async: true })
     const lock = createMemoryLock()
+    const gate = deferred<void>()
     let first = true
     lock.beforeAcquire = async (key) => {
       if (!first) return
       first = false
-      await sleep(250)
+      await gate.promise
       lock.hold(key, 100)
     }
-    const cache = member(shared, { lock })
+    const cache = new TieredCache({
+      stores: [createMapStore('memory', { local: true }), shared],
+      lock,
+      now: clock.now,
+    })
     await cache.set('j', 'old', { ttl: 300, fresh: 100 })
-    await sleep(150)
+    clock.advance(150)
     const queryFn = async () => 'new'
     await expect(cache.swr({ queryKey: 'j', queryFn })).resolves.toBe('old')
-    await sleep(200)
-    await expect(cache.swr({ queryKey: 'j', queryFn })).resolves.toBe('new')
+    await until(() => lock.calls.acquire === 1, 'the refresh asking for the lease')
+    clock.advance(200)
+    const joined = cache.swr({ queryKey: 'j', queryFn })
+    gate.resolve()
+    await expect(joined).resolves.toBe('new')
     await cache.close()
   })
 
@@ -58,16 +78,19 @@ describe('rule 6: a call resolves what a loader returned or an entry within its 
     const shared = createMapStore('shared', { async: true })
     const lock = createMemoryLock()
     const bus = createMemoryBus()
-    const a = member(shared, { lock, bus })
-    const b = member(shared, { lock, bus })
+    // The caches' clock is the test's: the stores keep the entry (real time) while the caches see it expire.
+    const clock = createClock(Date.now())
+    const a = member(shared, { lock, bus, now: clock.now })
+    const b = member(shared, { lock, bus, now: clock.now })
     await Promise.all([a.ready(), b.ready()])
-    await a.set('k', 'old', { ttl: 200, fresh: 50 })
-    await sleep(60)
+    await a.set('k', 'old', { ttl: 10_000, fresh: 50 })
+    clock.advance(60)
     // Another process (b's role) holds the lease while it loads.
     const token = lock.hold('k', 5_000)
     let loads = 0
     await expect(a.swr({ queryKey: 'k', queryFn: async () => ++loads })).resolves.toBe('old')
-    await sleep(200)
+    await until(() => lock.calls.acquire === 1, 'the refresh asking for the lease')
+    clock.advance(10_000)
     const waiting = a.swr({ queryKey: 'k', queryFn: async () => ++loads })
     await sleep(50)
     await b.set('k', 'from holder')
@@ -143,14 +166,16 @@ describe('rule 6: a call resolves what a loader returned or an entry within its 
   it('a swrMany key whose refresh found the lease held elsewhere waits for the holder when it misses', async () => {
     const shared = createMapStore('shared', { async: true })
     const lock = createMemoryLock()
-    const cache = member(shared, { lock })
-    await cache.set('m', 'old', { ttl: 200, fresh: 50 })
-    await sleep(60)
+    const clock = createClock(Date.now())
+    const cache = member(shared, { lock, now: clock.now })
+    await cache.set('m', 'old', { ttl: 10_000, fresh: 50 })
+    clock.advance(60)
     lock.hold('m', 250)
     let loads = 0
     const queryFn = async ({ keys }: { keys: readonly string[] }) => keys.map(() => `loaded ${++loads}`)
     await expect(cache.swrMany({ queryKeys: ['m'], queryFn })).resolves.toEqual(['old'])
-    await sleep(200)
+    await until(() => lock.calls.acquire === 1, 'the refresh asking for the lease')
+    clock.advance(10_000)
     // The entry expired; the lease lapses without a value, so this call loads.
     await expect(cache.swrMany({ queryKeys: ['m'], queryFn })).resolves.toEqual(['loaded 1'])
     await cache.close()
