@@ -16,7 +16,7 @@ export interface CacheEvents {
     tier?: string
     key?: string
   }
-  /** A tier's reads (or writes) failed too often in a row and are skipped until `retryAt`, when one call probes. */
+  /** A tier's reads (or writes) failed too often in a row and are skipped; the engine probes them in the background, next at `retryAt`. */
   'circuit-open': { tier: string; operations: 'reads' | 'writes'; failures: number; retryAt: number }
   /** A probe of a skipped tier succeeded; its reads (or writes) are used again. */
   'circuit-close': { tier: string; operations: 'reads' | 'writes' }

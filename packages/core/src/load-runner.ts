@@ -4,7 +4,6 @@
 
 import { CacheTimeoutError } from './errors.js'
 import type { AbortableLoad } from './load-context.js'
-import type { Flight } from './singleflight.js'
 
 export function runQuery<C extends AbortableLoad, T>(
   queryFn: (context: C) => T | PromiseLike<T>,
@@ -57,7 +56,7 @@ export function waitFor<T>(
   key: string,
   softMs: number | undefined,
   hardMs: number | undefined,
-  flight: Flight | undefined,
+  flight: { readonly loaded: boolean } | undefined,
 ): Promise<T | typeof SOFT_TIMEOUT> {
   return new Promise<T | typeof SOFT_TIMEOUT>((resolve, reject) => {
     const soft = softMs === undefined ? undefined : setTimeout(() => resolve(SOFT_TIMEOUT), softMs)
@@ -65,8 +64,7 @@ export function waitFor<T>(
       hardMs === undefined
         ? undefined
         : setTimeout(() => {
-            if ((flight as { loaded?: boolean } | undefined)?.loaded !== true)
-              reject(new CacheTimeoutError(key, hardMs))
+            if (flight?.loaded !== true) reject(new CacheTimeoutError(key, hardMs))
           }, hardMs)
     const stop = () => {
       if (soft !== undefined) clearTimeout(soft)

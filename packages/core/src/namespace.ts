@@ -3,7 +3,6 @@
 
 import { checkTags } from './entry-policy.js'
 import { toKey } from './query-key.js'
-import type { TieredCache } from './tiered-cache.js'
 import type { EntryOptions, QueryKey, SwrManyOptions, SwrOptions } from './types.js'
 
 /** The key (or keys) as the caller of a view gave them, handed to queryFn instead of the stored ones. */
@@ -17,18 +16,30 @@ export interface ScopedMany {
   [ORIGINAL_KEY]?: readonly QueryKey[]
 }
 
+/** What a view uses of its cache (NamespaceTarget), named here so that the two modules do not import each other. */
+export interface NamespaceTarget {
+  swr<T>(options: SwrOptions<T>): Promise<T>
+  swrMany<T>(options: SwrManyOptions<T>): Promise<(T | undefined)[]>
+  get<T>(queryKey: QueryKey): Promise<T | undefined>
+  set<T>(queryKey: QueryKey, value: T, options?: EntryOptions): Promise<void>
+  delete(queryKey: QueryKey): Promise<void>
+  expire(queryKey: QueryKey): Promise<void>
+  deleteByTag(tags: readonly string[]): Promise<void>
+  expireByTag(tags: readonly string[]): Promise<void>
+}
+
 /** Namespace tags live apart from the application's own tags. */
 const NAMESPACE_TAG = 'tiered:ns:'
 
 export class CacheNamespace {
   readonly name: string
-  readonly #cache: TieredCache
+  readonly #cache: NamespaceTarget
   readonly #path: readonly string[]
   readonly #prefix: string
   /** The tag of this view and of every view it is nested in. */
   readonly #tags: readonly string[]
 
-  constructor(cache: TieredCache, parent: readonly string[], name: string) {
+  constructor(cache: NamespaceTarget, parent: readonly string[], name: string) {
     if (typeof name !== 'string' || name.length === 0)
       throw new TypeError('a namespace needs a non-empty name')
     this.name = name

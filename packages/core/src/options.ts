@@ -32,6 +32,11 @@ export interface TieredCacheOptions {
   lockTtl?: Duration
   /** How long a tag stamp lives; a tagged entry's lifetime with grace is capped at it. Default '1d'. */
   tagTtl?: Duration
+  /**
+   * After a load fails and its call is answered from an entry within grace, later calls for the key serve that
+   * entry without loading for this long (per process; `stats().backoffHits` counts them). Default '5s'; 0: off.
+   */
+  failureBackoff?: Duration
 }
 
 export interface ResolvedOptions {
@@ -42,6 +47,7 @@ export interface ResolvedOptions {
   bus: CacheBus | undefined
   lock: CacheLock | undefined
   lockTtlMs: number
+  failureBackoffMs: number
 }
 
 export function resolveOptions(options: TieredCacheOptions, host: TierHost): ResolvedOptions {
@@ -87,7 +93,17 @@ export function resolveOptions(options: TieredCacheOptions, host: TierHost): Res
   }
   const lockTtlMs = toMs(options.lockTtl ?? 10_000, 'lockTtl')
   if (lockTtlMs <= 0) throw new RangeError('lockTtl must be greater than 0')
-  return { tiers, defaults, now: options.now ?? Date.now, storeTimeoutMs, bus, lock, lockTtlMs }
+  const failureBackoffMs = toMs(options.failureBackoff ?? 5_000, 'failureBackoff')
+  return {
+    tiers,
+    defaults,
+    now: options.now ?? Date.now,
+    storeTimeoutMs,
+    bus,
+    lock,
+    lockTtlMs,
+    failureBackoffMs,
+  }
 }
 
 function circuitSettings(breaker: CircuitBreakerOptions | false | undefined): CircuitSettings | undefined {

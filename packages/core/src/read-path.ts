@@ -4,6 +4,7 @@
 // answer in place: a fresh hit in memory makes no await.
 
 import { CacheValidationError } from './errors.js'
+import { Singleflight } from './singleflight.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
 import { DELETED, LIVE, type TagStamps, type Verdict } from './tag-stamps.js'
 import type { Tier } from './tier.js'
@@ -16,10 +17,34 @@ export interface Found {
   entry: CacheEntry | undefined
   /** The tier it came from, or -1. */
   index: number
-  /** The first entry past `expiresAt` (or expired by a tag) but within `graceUntil`: served if a load fails. */
+  /**
+   * The newest entry (by `createdAt`) past `expiresAt` (or expired by a tag) but within `graceUntil`, from any tier
+   * the scan read: served if a load fails.
+   */
   grace: CacheEntry | undefined
   graceIndex: number
 }
+
+/** Where a scan reads. */
+export interface ScanRange {
+  /** The first tier to read. Default 0. */
+  from?: number
+  /** One past the last tier to read. Default: every tier. */
+  to?: number
+  /** The load or read the scan serves: its hit is not backfilled once an invalidation superseded it. */
+  flight?: Superseded | undefined
+  /** Checks values read from tiers that are not local. */
+  schema?: StandardSchemaV1 | undefined
+  /** Many keys are scanned in this tick (swrMany), so each tier reads them as one getMany. */
+  batch?: boolean
+}
+
+export const NOTHING_FOUND: Found = Object.freeze({
+  entry: undefined,
+  index: -1,
+  grace: undefined,
+  graceIndex: -1,
+}) as Found
 
 /** Whether a scan's result may still be written back: false once an invalidation superseded it. */
 export interface Superseded {
@@ -39,6 +64,8 @@ export class ReadPath {
   readonly #tiers: readonly Tier[]
   readonly #stamps: TagStamps
   readonly #host: ReadHost
+  /** Reads of the tiers below the synchronous ones, shared by the concurrent callers of a key. */
+  readonly #reads = new Singleflight<Found>()
 
   constructor(tiers: readonly Tier[], stamps: TagStamps, host: ReadHost) {
     this.#tiers = tiers
@@ -61,20 +88,80 @@ export class ReadPath {
   }
 
   /**
-   * Reads tiers [from, to) for `key`. Synchronous while the tiers and stamps answer synchronously. `schema` checks
-   * values from tiers that are not local. The hit is backfilled into tiers [0, index) unless `flight` was
-   * superseded meanwhile. `batch`: many keys are scanned in this tick, so each tier reads them as one getMany.
+   * Reads tiers [from, to) for `key`. Synchronous while the tiers and stamps answer synchronously. The hit is
+   * backfilled into tiers [0, index) unless the range's `flight` was superseded meanwhile.
    */
-  scan(
-    key: string,
-    from: number,
-    flight?: Superseded,
-    schema?: StandardSchemaV1,
-    to = this.#tiers.length,
-    batch = false,
-  ): MaybePromise<Found> {
+  scan(key: string, range: ScanRange = {}): MaybePromise<Found> {
     const found: Found = { entry: undefined, index: -1, grace: undefined, graceIndex: -1 }
-    return this.#walk(found, key, from, to, flight, schema, batch)
+    return this.#walk(
+      found,
+      key,
+      range.from ?? 0,
+      range.to ?? this.#tiers.length,
+      range.flight,
+      range.schema,
+      range.batch === true,
+    )
+  }
+
+  /**
+   * One scan of every tier for a call: the synchronous tiers answer in place, and the tiers below are read once for
+   * all concurrent callers of the key. A tier counts as synchronous until it answers with a promise, so the first
+   * call on a new cache takes the path every later call takes.
+   */
+  find(key: string, schema: StandardSchemaV1 | undefined): MaybePromise<Found> {
+    return this.#find(key, schema, false)
+  }
+
+  /** `find` for one of many keys scanned in this tick (swrMany): each tier reads them as one getMany. */
+  findInBatch(key: string, schema: StandardSchemaV1 | undefined): MaybePromise<Found> {
+    return this.#find(key, schema, true)
+  }
+
+  #find(key: string, schema: StandardSchemaV1 | undefined, batch: boolean): MaybePromise<Found> {
+    const tiers = this.#tiers
+    let syncEnd = 0
+    while (syncEnd < tiers.length && (tiers[syncEnd] as Tier).sync !== false) syncEnd++
+    // No synchronous tier on top (Redis alone): straight to the shared read.
+    if (syncEnd === 0) return this.#findBelow(key, schema, NOTHING_FOUND, 0, batch)
+    const near = this.scan(key, { to: syncEnd, schema, batch })
+    if (syncEnd === tiers.length) return near
+    if (!(near instanceof Promise))
+      return near.entry !== undefined ? near : this.#findBelow(key, schema, near, syncEnd, batch)
+    return near.then((found) =>
+      found.entry !== undefined ? found : this.#findBelow(key, schema, found, syncEnd, batch),
+    )
+  }
+
+  /** Supersedes the shared reads of `key` running now: their result is not backfilled, nobody joins them. */
+  forget(key: string): void {
+    this.#reads.forget(key)
+  }
+
+  forgetAll(): void {
+    this.#reads.forgetAll()
+  }
+
+  #findBelow(
+    key: string,
+    schema: StandardSchemaV1 | undefined,
+    near: Found,
+    from: number,
+    batch: boolean,
+  ): Promise<Found> {
+    // A call with a schema reads alone: its validation (and transformation) is its own.
+    const below =
+      schema === undefined
+        ? this.#reads.do(key, (flight) => this.scan(key, { from, flight, batch }))
+        : Promise.resolve(this.scan(key, { from, schema, batch }))
+    const nearGrace = near.grace
+    if (nearGrace === undefined) return below
+    // The newer of the two fallbacks wins.
+    return below.then((far) => {
+      if (far.entry !== undefined || far.grace === undefined || far.grace.createdAt < nearGrace.createdAt)
+        return { ...far, grace: nearGrace, graceIndex: near.graceIndex }
+      return far
+    })
   }
 
   #walk(
@@ -158,14 +245,16 @@ export class ReadPath {
     const now = this.#host.now()
     if (verdict === LIVE && now < entry.expiresAt) {
       // An invalidation during the read supersedes it: its older entry must not be written back.
-      if (index > 0 && flight?.forgotten !== true) writeTiers(this.#tiers, key, entry, now, index)
+      if (index > 0 && flight?.forgotten !== true) writeTiers(this.#tiers, key, entry, now, { to: index })
       found.entry = entry
       found.index = index
       return DONE
     }
     // An entry expired by a tag is a fallback only if it was written with a grace period (staleIfError), as expire().
+    // Among fallbacks the newest wins: an expired copy kept in memory after another process wrote a newer value
+    // must not hide that value in a tier below.
     if (
-      found.grace === undefined &&
+      (found.grace === undefined || entry.createdAt > found.grace.createdAt) &&
       now < entry.graceUntil &&
       (verdict === LIVE || entry.graceUntil > entry.expiresAt)
     ) {

@@ -14,6 +14,7 @@ export class Reporting {
   loads = 0
   loadErrors = 0
   storeErrors = 0
+  backoffHits = 0
   readonly #onError: ((error: unknown, event: CacheEvents['error']) => void) | undefined
 
   constructor(onError: ((error: unknown, event: CacheEvents['error']) => void) | undefined) {
@@ -30,12 +31,6 @@ export class Reporting {
   miss(key: string): void {
     this.misses++
     if (this.emitter.listeners.miss !== undefined) this.emitter.emit('miss', { key })
-  }
-
-  /** A queryFn call ended; `failed` when it threw or rejected (with `event.error`, which may be any value). */
-  loaded(event: CacheEvents['load'], failed: boolean): void {
-    if (failed) this.loadErrors++
-    if (this.emitter.listeners.load !== undefined) this.emitter.emit('load', event)
   }
 
   /** Reports a failure inside the cache: counted, emitted as `error`, and handed to onError. */

@@ -125,10 +125,44 @@ export class Tier {
   }
 
   /** Deletes the key; gives back the failure (already reported) so that the caller can reject with it. */
-  remove(key: string): MaybePromise<CacheStoreError | undefined> {
+  delete(key: string): MaybePromise<CacheStoreError | undefined> {
     const skipped = this.#skippedInvalidation('delete', key)
     if (skipped !== undefined) return skipped
     return this.#ordered(key, () => failureOf(this.#call('delete', key, () => this.store.delete(key))))
+  }
+
+  /**
+   * Deletes every key in one `deleteMany` call when the store has one (after the calls of those keys already made),
+   * else one `delete` per key. Gives back the first failure (already reported).
+   */
+  deleteMany(keys: readonly string[]): MaybePromise<CacheStoreError | undefined> {
+    const deleteMany = this.store.deleteMany
+    if (deleteMany === undefined || keys.length < 2) {
+      let failure: MaybePromise<CacheStoreError | undefined>[] | undefined
+      for (const key of keys) {
+        const outcome = this.delete(key)
+        if (outcome === undefined) continue
+        failure ??= []
+        failure.push(outcome)
+      }
+      if (failure === undefined) return undefined
+      return Promise.all(failure).then((outcomes) => outcomes.find((outcome) => outcome !== undefined))
+    }
+    const skipped = this.#skippedInvalidation('delete', undefined)
+    if (skipped !== undefined) return skipped
+    const send = () => failureOf(this.#call('delete', undefined, () => deleteMany.call(this.store, keys)))
+    const before: Pending[] = []
+    for (const key of keys) {
+      const pending = this.#before(key)
+      if (pending !== undefined && !before.includes(pending)) before.push(pending)
+    }
+    const run = before.length === 0 ? send() : Promise.all(before).then(send)
+    if (!(run instanceof Promise)) return run
+    for (const key of keys) this.#pending.set(key, run)
+    run.then(() => {
+      for (const key of keys) if (this.#pending.get(key) === run) this.#pending.delete(key)
+    })
+    return run
   }
 
   /** Empties the store once every call already made has settled; a store without `clear` is a failure. */

@@ -119,7 +119,10 @@ export interface LoadOptions {
 }
 
 export interface QueryFunctionContext {
-  /** Aborted when the load's `timeout` elapses, an invalidation supersedes it, or the cache closes. */
+  /**
+   * Aborted when the load's `timeout` elapses or the cache closes. An invalidation during the load does not abort
+   * it: its value is returned to the callers waiting for it but not written.
+   */
   readonly signal: AbortSignal
   /** The key as the caller gave it. */
   readonly queryKey: QueryKey
@@ -150,8 +153,17 @@ export interface LoadCallOptions extends EntryOptions {
   timeout?: Duration
   /** With an entry within grace at hand, a load slower than this serves that entry and finishes in the background. */
   softTimeout?: Duration
-  /** Skip the cached value and load now (still deduplicated). */
+  /**
+   * Skip the cached value and load now: the value is loaded after the call began (concurrent forceFresh calls of
+   * one tick share one load; none joins a load or refresh started earlier).
+   */
   forceFresh?: boolean
+  /**
+   * After a load of the key fails and the call is answered from an entry within grace, later calls for the key serve
+   * that entry without calling queryFn for this long (in this process). A call with no entry within grace still
+   * loads; forceFresh ignores it. Default: the cache's `failureBackoff` ('5s').
+   */
+  failureBackoff?: Duration
 }
 
 export interface SwrOptions<T> extends LoadCallOptions {

@@ -1,25 +1,35 @@
 // Writes and invalidations across every tier in parallel: writes report failures, invalidations reject with them.
 
-import type { CacheStoreError } from './errors.js'
+import { expiredCopy } from './entry-policy.js'
+import { CacheStoreError } from './errors.js'
 import type { Tier } from './tier.js'
 import type { CacheEntry, MaybePromise } from './types.js'
 
+export interface WriteRange {
+  /** One past the last tier to write (a backfill writes the tiers above the one that answered). Default: all. */
+  to?: number
+  /**
+   * Default true. False: a write to a tier whose last call failed still goes out but is not waited for, so that a
+   * hung tier costs a load at most one timeout (its read), not two.
+   */
+  waitForFailing?: boolean
+}
+
 /**
  * Writes `entry` to tiers [0, to) with its remaining lifetime in whole milliseconds. Returns a promise only when a
- * tier is asynchronous, resolving once every tier has settled; it never rejects. With `waitForFailing` false, a
- * write to a tier whose last call failed still goes out but is not waited for, so that a hung tier costs a load at
- * most one timeout (its read), not two.
+ * tier is asynchronous, resolving once every tier has settled; it never rejects.
  */
 export function writeTiers(
   tiers: readonly Tier[],
   key: string,
   entry: CacheEntry,
   now: number,
-  to = tiers.length,
-  waitForFailing = true,
+  range?: WriteRange,
 ): undefined | Promise<unknown> {
   const ttlMs = Math.ceil(entry.graceUntil - now)
   if (!(ttlMs >= 1)) return undefined
+  const to = range?.to ?? tiers.length
+  const waitForFailing = range?.waitForFailing !== false
   let pending: Promise<unknown>[] | undefined
   for (let i = 0; i < to; i++) {
     const tier = tiers[i] as Tier
@@ -47,4 +57,36 @@ export async function invalidateTiers(
     failures,
     `${what} failed on tier ${names}; stale data may remain there, so retry once the tier is healthy`,
   )
+}
+
+export interface ExpireHow {
+  /** The cache's clock. */
+  now(): number
+  /** An expire() call: an entry written without a grace period is removed (it has no fallback to offer). */
+  soft: boolean
+  /** A failure counts (and an entry that could not be read is a failure): an invalidation the caller waits for. */
+  strict: boolean
+  /** False once a newer call for the key superseded this one while the entry was read. */
+  current?: () => boolean
+}
+
+/**
+ * Rewrites the entry under `key` in `tier` as expired, kept for grace; removes it when its grace is over, and, for
+ * an expire() (`soft`), when it was written without a grace period.
+ */
+export function expireIn(tier: Tier, key: string, how: ExpireHow): MaybePromise<CacheStoreError | undefined> {
+  const expire = (entry: CacheEntry | undefined) => {
+    if (entry === undefined) {
+      // A read that failed hides the entry, not its removal: an expire that could not look is a failed one.
+      if (!how.strict || !tier.failing) return undefined
+      return new CacheStoreError(tier.name, 'set', key, new Error('the entry could not be read to expire it'))
+    }
+    // Superseded while the entry was read: a newer call's write or removal is already queued after the read.
+    if (how.current !== undefined && !how.current()) return undefined
+    const now = how.now()
+    if (now >= entry.graceUntil || (how.soft && entry.graceUntil <= entry.expiresAt)) return tier.delete(key)
+    return tier.write(key, expiredCopy(entry, now), Math.ceil(entry.graceUntil - now), how.strict)
+  }
+  const entry = tier.read(key)
+  return entry instanceof Promise ? entry.then(expire) : expire(entry)
 }

@@ -8,7 +8,7 @@ import {
   type QueryKey,
   TieredCache,
 } from '../src/index.js'
-import { MAX_REFRESH_BATCH } from '../src/swr-many.js'
+import { MAX_REFRESH_BATCH } from '../src/loads.js'
 
 function deferred<T>() {
   let resolve!: (value: T) => void

@@ -2,7 +2,13 @@
 // Keyv's value and the engine's ttl passed through. Failures Keyv would swallow are made rejections so that they
 // are reported; values Keyv cannot encode are CacheSerializationErrors, which never count against the tier.
 
-import { type CacheEntry, CacheSerializationError, type CacheStore, type StoreWrite } from '@tiered/core'
+import {
+  assertStorable,
+  type CacheEntry,
+  CacheSerializationError,
+  type CacheStore,
+  type StoreWrite,
+} from '@tiered/core'
 import { EmittedErrors } from './emitted-errors.js'
 import {
   askToThrow,
@@ -14,14 +20,6 @@ import {
   redisClientState,
 } from './keyv-instance.js'
 import { asSerializationError, entryFromRecord } from './stored-entry.js'
-
-/** tiered never caches undefined; JSON-based Keyv backends would keep such an entry without its value. */
-function checkValue(entry: CacheEntry): CacheEntry {
-  if (entry.value === undefined) {
-    throw new TypeError('undefined is never cached (a loader returning undefined means nothing to cache)')
-  }
-  return entry
-}
 
 function checkTtl(ttlMs: number): number {
   // Keyv stores a ttl of 0 or undefined forever, and a past one as already expired: neither is what was asked.
@@ -72,7 +70,8 @@ export class KeyvStore implements CacheStore {
   /** A value Keyv's serializer cannot encode rejects with CacheSerializationError, and nothing is written. */
   async set(key: string, entry: CacheEntry, ttlMs: number): Promise<void> {
     const ttl = checkTtl(ttlMs)
-    this.#checkEncodes(key, checkValue(entry))
+    assertStorable(key, entry)
+    this.#checkEncodes(key, entry)
     const stored = await this.#call(() => this.keyv.set(this.#key(key), entry, ttl))
     if (stored === false) throw new Error(`Keyv's store refused to store "${key}"`)
   }
@@ -90,7 +89,13 @@ export class KeyvStore implements CacheStore {
     const leftOut: { key: string; error: unknown }[] = []
     for (const { key, entry, ttlMs } of items) {
       const ttl = checkTtl(ttlMs)
-      const failure = encodingFailure(this.keyv, checkValue(entry))
+      try {
+        assertStorable(key, entry)
+      } catch (error) {
+        leftOut.push({ key, error })
+        continue
+      }
+      const failure = encodingFailure(this.keyv, entry)
       if (failure === undefined) writes.push({ key: this.#key(key), value: entry, ttl })
       else leftOut.push({ key, error: failure.error })
     }

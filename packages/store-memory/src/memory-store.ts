@@ -1,7 +1,7 @@
 // The in-process tier: entries in a least-recently-used table, each expiring after its own ttl, bounded by a
 // count and optionally by bytes, answered synchronously.
 
-import type { CacheEntry, CacheStore } from '@tiered/core'
+import { assertStorable, type CacheEntry, type CacheStore } from '@tiered/core'
 import { EntryTable } from './entry-table.js'
 import { estimateValueBytes } from './value-size.js'
 
@@ -60,7 +60,7 @@ export class MemoryStore implements CacheStore {
   }
 
   set(key: string, entry: CacheEntry, ttlMs: number): void {
-    checkWrite(entry, ttlMs)
+    checkWrite(key, entry, ttlMs)
     this.#table.set(key, entry, ttlMs)
   }
 
@@ -73,7 +73,7 @@ export class MemoryStore implements CacheStore {
   }
 
   setMany(items: readonly { key: string; entry: CacheEntry; ttlMs: number }[]): void {
-    for (const item of items) checkWrite(item.entry, item.ttlMs)
+    for (const item of items) checkWrite(item.key, item.entry, item.ttlMs)
     for (const item of items) this.#table.set(item.key, item.entry, item.ttlMs)
   }
 
@@ -163,10 +163,8 @@ function quickLruTable(lru: EntryLru, options: MemoryStoreOptions): Table {
 }
 
 /** Refuses what every store refuses: a ttl that is not a finite number above 0, and an undefined value. */
-function checkWrite(entry: CacheEntry, ttlMs: number): void {
-  if (entry.value === undefined) {
-    throw new TypeError('undefined is never cached (a loader returning undefined means nothing to cache)')
-  }
+function checkWrite(key: string, entry: CacheEntry, ttlMs: number): void {
+  assertStorable(key, entry)
   if (!(ttlMs > 0) || ttlMs === Number.POSITIVE_INFINITY) {
     throw new RangeError(`ttlMs must be a finite number of milliseconds > 0, got ${ttlMs}`)
   }

@@ -2,6 +2,7 @@
 // the store's own keyPrefix and every entry (value and timestamps) serialised as JSON, v8 or your format.
 
 import {
+  assertStorable,
   type CacheEntry,
   CacheSerializationError,
   type CacheStore,
@@ -112,12 +113,7 @@ export class RedisStore implements CacheStore {
 
   /** Every format refuses an undefined value: tiered never caches one, and every store agrees. */
   #encode(entry: CacheEntry, key: string): string | Buffer {
-    if (entry.value === undefined) {
-      throw new CacheSerializationError(
-        `the value under "${key}" is undefined, which is never cached (a loader's undefined means nothing to cache)`,
-        key,
-      )
-    }
+    assertStorable(key, entry)
     return this.#codec.encode(entry, key)
   }
 

@@ -1,5 +1,5 @@
-// Shared test helpers for tiered packages: a manual clock, fault-injecting and reference stores,
-// and launchers for a real redis-server and Redis Cluster on loopback ports.
+// Shared test helpers for tiered packages: a manual clock, fault-injecting and reference stores, an in-memory bus
+// and lock for fleet tests in one process, and launchers for a real redis-server and Redis Cluster on loopback ports.
 
 export { onProcessExit } from './cleanup-on-exit.js'
 export { createClock, type ManualClock } from './clock.js'
@@ -12,6 +12,8 @@ export {
 } from './flaky-store.js'
 export { findFreePort, releasePort } from './free-port.js'
 export { createMapStore, type MapStore, type MapStoreOptions } from './map-store.js'
+export { createMemoryBus, type MemoryBusHub } from './memory-bus.js'
+export { createMemoryLock, type MemoryLock } from './memory-lock.js'
 export {
   type RedisClusterHandle,
   type RedisNodeAddress,

@@ -1,13 +1,15 @@
 // A tiny reference CacheStore on a Map that honours ttlMs against Date.now, for engine tests
 // that need a second tier without Redis. `async: true` makes it answer with promises, as a remote tier does.
 
-import type { CacheEntry, CacheStore, MaybePromise } from '@tiered/core'
+import { assertStorable, type CacheEntry, type CacheStore, type MaybePromise } from '@tiered/core'
 
 export interface MapStoreOptions {
   /** Return promises from every method, like a networked tier. Default false (synchronous, like memory). */
   async?: boolean
   /** Offer getMany/setMany/deleteMany. Default true; false leaves a store with only the required methods and clear. */
   batch?: boolean
+  /** Private to the process, as a memory tier is: a fleet's bus keeps it true. Default false. */
+  local?: boolean
 }
 
 export interface MapStore extends CacheStore {
@@ -51,7 +53,7 @@ export function createMapStore(name: string, options: MapStoreOptions = {}): Map
     return slot.entry
   }
   const write = (key: string, entry: CacheEntry, ttlMs: number): undefined => {
-    if (entry.value === undefined) throw new TypeError('undefined is never cached')
+    assertStorable(key, entry)
     if (ttlMs > 0) slots.set(key, { entry, ttlMs, dropAt: Date.now() + ttlMs })
     else slots.delete(key)
   }
@@ -61,6 +63,7 @@ export function createMapStore(name: string, options: MapStoreOptions = {}): Map
 
   const store: MapStore = {
     name,
+    local: options.local === true,
     get size() {
       return slots.size
     },

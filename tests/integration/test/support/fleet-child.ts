@@ -106,6 +106,8 @@ async function run(command: FleetCommand): Promise<unknown> {
       }
       return { value: command.old, at: null, reads }
     }
+    case 'fuzz':
+      return fuzz(command)
     case 'stats':
       return { stats: cache.stats(), errors: [...errors] }
     case 'close':
@@ -114,6 +116,86 @@ async function run(command: FleetCommand): Promise<unknown> {
       setImmediate(() => process.exit(0))
       return {}
   }
+}
+
+/** What a fuzz run saw: values its loaders and sets produced, answers it got, and the calls that broke a rule. */
+async function fuzz(command: Extract<FleetCommand, { op: 'fuzz' }>) {
+  let state = command.seed >>> 0 || 1
+  const random = (n: number) => {
+    // xorshift32: a fixed sequence per seed, so that a failing run can be read again.
+    state ^= state << 13
+    state ^= state >>> 17
+    state ^= state << 5
+    return (state >>> 0) % n
+  }
+  const produced = new Set<string>()
+  const answers = new Set<string>()
+  const broken: string[] = []
+  let serial = 0
+  let calls = 0
+  const next = (kind: string) => {
+    const value = `${kind}:${process.pid}:${serial++}`
+    produced.add(value)
+    return value
+  }
+  const keyOf = (i: number) => `fuzz:${i}`
+  const tagsOf = (i: number) => [`fuzz-tag:${i % 3}`]
+  const loader = async (key: string) => {
+    await sleep(random(command.loadMs + 1))
+    return next(`load(${key})`)
+  }
+  const check = (what: string, value: unknown) => {
+    if (typeof value !== 'string') broken.push(`${what} resolved ${JSON.stringify(value)}`)
+    else answers.add(value)
+  }
+  const deadline = performance.now() + command.durationMs
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      calls++
+      const i = random(command.keys)
+      const op = random(20)
+      try {
+        if (op < 9) {
+          check(
+            `swr ${keyOf(i)}`,
+            await cache.swr({ queryKey: keyOf(i), queryFn: () => loader(keyOf(i)), tags: tagsOf(i) }),
+          )
+        } else if (op < 14) {
+          const indexes = [i, random(command.keys), random(command.keys)]
+          const values = await cache.swrMany({
+            queryKeys: indexes.map(keyOf),
+            queryFn: async ({ keys }) => Promise.all(keys.map((key) => loader(key))),
+            tags: tagsOf(i),
+          })
+          values.forEach((value, j) => {
+            check(`swrMany ${keyOf(indexes[j] as number)}`, value)
+          })
+        } else if (op < 16) {
+          await cache.set(keyOf(i), next(`set(${keyOf(i)})`), { tags: tagsOf(i) })
+        } else if (op < 18) {
+          await cache.delete(keyOf(i))
+        } else if (op < 19) {
+          check(
+            `forceFresh ${keyOf(i)}`,
+            await cache.swr({
+              queryKey: keyOf(i),
+              queryFn: () => loader(keyOf(i)),
+              tags: tagsOf(i),
+              forceFresh: true,
+            }),
+          )
+        } else {
+          await cache.deleteByTag(tagsOf(i))
+        }
+      } catch (error) {
+        broken.push(
+          `op ${op} on ${keyOf(i)} rejected: ${error instanceof Error ? error.message : String(error)}`,
+        )
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: command.workers }, worker))
+  return { produced: [...produced], answers: [...answers], broken: broken.slice(0, 20), calls }
 }
 
 process.on('message', (command: FleetCommand) => {

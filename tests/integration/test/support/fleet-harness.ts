@@ -104,6 +104,13 @@ class Member {
     )
   }
 
+  fuzz(options: Omit<Extract<Command, { op: 'fuzz' }>, 'op'>) {
+    return this.call<{ produced: string[]; answers: string[]; broken: string[]; calls: number }>(
+      { op: 'fuzz', ...options },
+      options.durationMs + CALL_TIMEOUT_MS,
+    )
+  }
+
   stats() {
     return this.call<{ stats: { loads: number; hits: number; staleHits: number }; errors: string[] }>({
       op: 'stats',

@@ -35,6 +35,11 @@ export type FleetCommand = { id: number } & (
     }
   /** Reads `key` every `intervalMs` until it is no longer `old`; reports when. */
   | { op: 'watch'; key: string; old: unknown; intervalMs: number; timeoutMs: number }
+  /**
+   * For `durationMs`, `workers` concurrent loops of random swr, swrMany, set, delete and deleteByTag calls over
+   * `keys` keys (loaders take up to `loadMs`); reports every value it produced and every answer it got.
+   */
+  | { op: 'fuzz'; keys: number; durationMs: number; workers: number; loadMs: number; seed: number }
   | { op: 'stats' }
   | { op: 'close' }
 )

@@ -1,0 +1,407 @@
+// Loads with the fleet's lease protocol, for one key (swr) and many (swrMany) alike: each key's load is registered
+// as its flight, the lease is taken per key, the keys this process holds go to one queryFn call, their values are
+// written with the lease released right behind the write, and the write is announced on the bus. A key whose lease
+// another process holds waits for that holder's value.
+
+import type { Call } from './call.js'
+import type { EngineParts } from './engine-parts.js'
+import { makeEntry, withChosen } from './entry-policy.js'
+import { CacheClosedError, CacheTimeoutError } from './errors.js'
+import type { CacheEvents } from './events.js'
+import { type FlightKind, HELD_ELSEWHERE, type LoadFlight } from './flights.js'
+import { NO_LOCK } from './lease.js'
+import { runQuery } from './load-runner.js'
+import { NOTHING_FOUND } from './read-path.js'
+import type { StandardSchemaV1 } from './standard-schema.js'
+import { writeTiers } from './write-path.js'
+
+/** The most keys one background refresh asks queryFn for. */
+export const MAX_REFRESH_BATCH = 100
+/** How often a process that waits for another's lease reads the shared tiers when no bus announces the value. */
+const LEASE_POLL_MS = 50
+/** With a bus, how often a waiter checks whether the lease lapsed (its holder died). */
+const LEASE_RETRY_MS = 250
+const MISSING: unique symbol = Symbol('missing')
+
+/** A key's lease: a token, NO_LOCK (no lock, or it failed: load alone), or undefined (held elsewhere). */
+type Token = string | undefined | typeof NO_LOCK
+
+/** The keys of one queryFn call. */
+interface Batch {
+  keys: readonly string[]
+  /** Each key's flight, in order. */
+  flights: readonly LoadFlight[]
+  /** Each key's lease, in order; absent: no lease to release. */
+  tokens?: readonly Token[]
+  /** A background refresh: its failure is reported, nobody waits for it. */
+  background?: boolean
+}
+
+/** A stale key and the tier that answered it. */
+export interface StaleKey {
+  key: string
+  index: number
+}
+
+export class Loads {
+  readonly #parts: EngineParts
+
+  constructor(parts: EngineParts) {
+    this.#parts = parts
+  }
+
+  /**
+   * Starts the loads of `keys` (that no running load may serve): one flight per key, registered before any of them
+   * runs, so that other calls join them; one queryFn call for the keys this process may load.
+   */
+  load(call: Call, keys: readonly string[]): LoadFlight[] {
+    const kind: FlightKind = { refresh: false, fresh: call.forceFresh, tags: call.policy.tags }
+    if (keys.length === 1 && this.#parts.lease === undefined && !call.forceFresh) {
+      // The common miss, one key and no lock: straight to the loader.
+      const key = keys[0] as string
+      return [
+        this.#parts.flights.start(key, kind, (flight) =>
+          this.#runBulk(call, { keys, flights: [flight] }).then(first),
+        ),
+      ]
+    }
+    return this.#together(keys, kind, (flights) => this.#planLoad(call, keys, flights))
+  }
+
+  /**
+   * Refreshes stale keys in the background: each first from the tiers below the one that answered (another
+   * process may have refreshed it already), then by queryFn calls of at most MAX_REFRESH_BATCH keys, each key only
+   * while this process gets its lease without waiting (one refresh per fleet). Failures are reported; the stale
+   * entries stay.
+   */
+  refresh(call: Call, stale: readonly StaleKey[]): void {
+    const flights = this.#parts.flights
+    const due = stale.filter(({ key }) => !flights.has(key))
+    if (due.length === 0) return
+    const kind: FlightKind = { refresh: true, fresh: false, tags: call.policy.tags }
+    this.#together(
+      due.map(({ key }) => key),
+      kind,
+      (started) => this.#planRefresh(call, due, started),
+    )
+  }
+
+  /**
+   * A load of `key` whose lease another process was found holding: waits for the holder's value, and takes the
+   * lease itself when it ends with no value.
+   */
+  waitForHolder(call: Call, key: string): LoadFlight {
+    const kind: FlightKind = { refresh: false, fresh: false, tags: call.policy.tags }
+    return this.#parts.flights.start(key, kind, (flight) => this.#loadAsWaiter(call, key, flight))
+  }
+
+  /** Registers a flight per key, then runs `plan` once for all of them; each flight settles with its key's value. */
+  #together(
+    keys: readonly string[],
+    kind: FlightKind,
+    plan: (flights: readonly LoadFlight[]) => Promise<readonly Promise<unknown>[]>,
+  ): LoadFlight[] {
+    const flights = this.#parts.flights
+    if (keys.length === 1) {
+      return [flights.start(keys[0] as string, kind, (flight) => plan([flight]).then(first))]
+    }
+    const started: LoadFlight[] = []
+    let planned: Promise<readonly Promise<unknown>[]> | undefined
+    keys.forEach((key, i) => {
+      started.push(
+        // Every key's flight is registered before the plan starts.
+        flights.start(key, kind, () =>
+          Promise.resolve()
+            .then(() => {
+              planned ??= plan(started)
+              return planned
+            })
+            .then((each) => each[i]),
+        ),
+      )
+    })
+    return started
+  }
+
+  /**
+   * The load of missing keys. With a lock, each key's lease is tried at once without waiting: the keys this process
+   * holds are loaded in one queryFn call; each key held elsewhere waits for its holder's value. forceFresh takes no
+   * lease.
+   */
+  async #planLoad(
+    call: Call,
+    keys: readonly string[],
+    flights: readonly LoadFlight[],
+  ): Promise<readonly Promise<unknown>[]> {
+    const lease = this.#parts.lease
+    if (call.forceFresh) {
+      // forceFresh calls made in this tick join this load before it calls queryFn; later ones start their own.
+      await undefined
+      return this.#run(call, { keys, flights })
+    }
+    if (lease === undefined) return this.#run(call, { keys, flights })
+    const ttl = this.#leaseTtl(call)
+    const tokens = await Promise.all(keys.map((key) => lease.acquire(key, ttl)))
+    const mine: number[] = []
+    const each: Promise<unknown>[] = new Array(keys.length)
+    tokens.forEach((token, i) => {
+      if (token !== undefined) mine.push(i)
+      else each[i] = this.#loadAsWaiter(call, keys[i] as string, flights[i] as LoadFlight)
+    })
+    if (mine.length > 0) {
+      const loads = this.#run(call, {
+        keys: mine.map((i) => keys[i] as string),
+        flights: mine.map((i) => flights[i] as LoadFlight),
+        tokens: mine.map((i) => tokens[i] as Token),
+      })
+      mine.forEach((i, j) => {
+        each[i] = loads[j] as Promise<unknown>
+      })
+    }
+    return each
+  }
+
+  async #planRefresh(
+    call: Call,
+    due: readonly StaleKey[],
+    flights: readonly LoadFlight[],
+  ): Promise<readonly Promise<unknown>[]> {
+    const { reader, tiers, lease, firstShared } = this.#parts
+    const schema = call.schema
+    const each: Promise<unknown>[] = new Array(due.length)
+    const below = await Promise.all(
+      due.map(({ key, index }, i) =>
+        index + 1 < tiers.length
+          ? reader.scan(key, { from: index + 1, flight: flights[i], schema, batch: true })
+          : NOTHING_FOUND,
+      ),
+    )
+    let reload: number[] = []
+    const now = this.#parts.now()
+    below.forEach(({ entry }, i) => {
+      if (entry !== undefined && now < entry.freshUntil) each[i] = Promise.resolve(entry.value)
+      else reload.push(i)
+    })
+    let tokens: Token[] = reload.map(() => NO_LOCK)
+    if (lease !== undefined && reload.length > 0) {
+      const ttl = this.#leaseTtl(call)
+      tokens = await Promise.all(reload.map((i) => lease.acquire((due[i] as StaleKey).key, ttl)))
+      // A key whose lease another process holds is refreshed there.
+      reload.forEach((i, j) => {
+        if (tokens[j] === undefined) each[i] = Promise.resolve(HELD_ELSEWHERE)
+      })
+      const held = reload.filter((_, j) => typeof tokens[j] === 'string')
+      // The lease may be free because another process refreshed the key since the read above: read the shared
+      // tiers again, the one that answered included (a stale hit in Redis has no tier below it to ask).
+      const again = await Promise.all(
+        held.map((i) => {
+          const { key, index } = due[i] as StaleKey
+          return reader.scan(key, {
+            from: Math.max(index, firstShared),
+            flight: flights[i],
+            schema,
+            batch: true,
+          })
+        }),
+      )
+      const after = this.#parts.now()
+      const stillDue: number[] = []
+      const stillTokens: Token[] = []
+      held.forEach((i, j) => {
+        const token = tokens[reload.indexOf(i)] as string
+        const entry = (again[j] as (typeof again)[number]).entry
+        if (entry !== undefined && after < entry.freshUntil) {
+          each[i] = Promise.resolve(entry.value)
+          void lease.release((due[i] as StaleKey).key, token)
+        } else {
+          stillDue.push(i)
+          stillTokens.push(token)
+        }
+      })
+      reload.forEach((i, j) => {
+        if (tokens[j] === NO_LOCK) {
+          stillDue.push(i)
+          stillTokens.push(NO_LOCK)
+        }
+      })
+      reload = stillDue
+      tokens = stillTokens
+    }
+    for (let start = 0; start < reload.length; start += MAX_REFRESH_BATCH) {
+      const chunk = reload.slice(start, start + MAX_REFRESH_BATCH)
+      const loads = this.#run(call, {
+        keys: chunk.map((i) => (due[i] as StaleKey).key),
+        flights: chunk.map((i) => flights[i] as LoadFlight),
+        tokens: tokens.slice(start, start + MAX_REFRESH_BATCH),
+        background: true,
+      })
+      chunk.forEach((i, j) => {
+        each[i] = loads[j] as Promise<unknown>
+      })
+    }
+    return each
+  }
+
+  /**
+   * One load of `key` in the fleet, for a process that found the lease held elsewhere: waits for the holder's value in the shared tiers (read when the bus announces the key, or on a
+   * short poll without a bus), and takes the lease itself if it ends with no value. Its own timeout bounds the wait.
+   */
+  async #loadAsWaiter(call: Call, key: string, flight: LoadFlight): Promise<unknown> {
+    const lease = this.#parts.lease
+    if (lease === undefined) return first(this.#run(call, { keys: [key], flights: [flight] }))
+    flight.started = true
+    const ttl = this.#leaseTtl(call)
+    // Deadlines here pair with timers, which run on real time: they are read from the monotonic clock.
+    const giveUpAt = performance.now() + (call.timeoutMs === undefined ? ttl + this.#parts.lockTtlMs : ttl)
+    for (let attempt = 0; ; attempt++) {
+      const token = attempt === 0 ? undefined : await lease.acquire(key, ttl)
+      if (token === NO_LOCK) return first(this.#run(call, { keys: [key], flights: [flight] }))
+      if (token !== undefined) {
+        // The lease may have ended because its holder wrote the value just now.
+        const landed = await this.#readShared(key, call.schema)
+        if (landed !== MISSING) {
+          void lease.release(key, token)
+          return landed
+        }
+        return first(this.#run(call, { keys: [key], flights: [flight], tokens: [token] }))
+      }
+      const landed = await this.#waitForLanding(key, call.schema, giveUpAt)
+      if (landed !== MISSING) return landed
+      if (this.#parts.closed) throw new CacheClosedError()
+      if (performance.now() >= giveUpAt) {
+        if (call.timeoutMs !== undefined) throw new CacheTimeoutError(key, call.timeoutMs)
+        // The holder neither wrote nor released within the lease: load here rather than wait on.
+        return first(this.#run(call, { keys: [key], flights: [flight] }))
+      }
+    }
+  }
+
+  /**
+   * Waits until the bus names `key` (or a poll interval passes), then reads the shared tiers once. With a bus the
+   * interval is longer: it only catches a notice that went out before this process started waiting, or a holder
+   * that died.
+   */
+  async #waitForLanding(
+    key: string,
+    schema: StandardSchemaV1 | undefined,
+    giveUpAt: number,
+  ): Promise<unknown> {
+    const withBus = this.#parts.bus !== undefined
+    const waitMs = Math.max(
+      0,
+      Math.min(withBus ? LEASE_RETRY_MS : LEASE_POLL_MS, giveUpAt - performance.now()),
+    )
+    await this.#parts.landings.wait(key, waitMs)
+    return this.#readShared(key, schema)
+  }
+
+  /** The live value of `key` in the shared tiers (backfilled above), or MISSING. */
+  async #readShared(key: string, schema: StandardSchemaV1 | undefined): Promise<unknown> {
+    const found = await this.#parts.reader.scan(key, { from: this.#parts.firstShared, schema })
+    return found.entry === undefined ? MISSING : found.entry.value
+  }
+
+  #leaseTtl(call: Call): number {
+    return call.timeoutMs ?? this.#parts.lockTtlMs
+  }
+
+  /**
+   * One queryFn call for `keys`, whose leases this process holds (`tokens`; undefined: no lease to hold). Each
+   * value is written under its own key unless an invalidation superseded its flight; the leases are released right
+   * behind the writes, and each write is announced once it settled. Gives a promise per key.
+   */
+  #run(call: Call, batch: Batch): Promise<unknown>[] {
+    const bulk = this.#runBulk(call, batch)
+    const keys = batch.keys
+    if (keys.length === 1) return [bulk.then(first)]
+    return keys.map((_, i) => bulk.then((values) => values[i]))
+  }
+
+  async #runBulk(call: Call, batch: Batch): Promise<readonly unknown[]> {
+    const { keys, flights, tokens } = batch
+    const background = batch.background === true
+    const parts = this.#parts
+    let released = false
+    const release = () => {
+      if (released || tokens === undefined) return
+      released = true
+      tokens.forEach((token, i) => {
+        if (typeof token === 'string') void parts.lease?.release(keys[i] as string, token)
+      })
+    }
+    // A call that began before close() and reaches its load after it must not start new work.
+    if (parts.closed) {
+      release()
+      throw new CacheClosedError()
+    }
+    const { context, run } = call.invoke(keys)
+    for (const flight of flights) flight.started = true
+    parts.running.add(context)
+    parts.reporting.loads++
+    const started = performance.now()
+    const createdAt = parts.stamps.created(parts.now())
+    try {
+      const values = call.values(await runQuery(run, context, call.timeoutMs), keys.length)
+      for (const flight of flights) flight.loaded = true
+      const policy =
+        context.chosen === undefined ? call.policy : withChosen(call.policy, context.chosen, parts.defaults)
+      const now = parts.now()
+      let writes: Promise<unknown>[] | undefined
+      values.forEach((value, i) => {
+        // undefined means "nothing to cache": it is returned, never stored. A superseded flight lost to an
+        // invalidation that came after it started, so its older value must not overwrite the newer state.
+        if (value === undefined || (flights[i] as LoadFlight).forgotten || parts.closed) return
+        const key = keys[i] as string
+        parts.backoff.clear(key)
+        const written = this.#write(key, makeEntry(value, policy, createdAt, now, parts.defaults.tagTtl), now)
+        if (written === undefined) return
+        writes ??= []
+        writes.push(written)
+      })
+      // The release follows the writes onto the wire (a tier's batched writes go out at the end of this tick):
+      // on one connection, a process that takes the lease next finds the value written.
+      if (tokens !== undefined) process.nextTick(release)
+      if (writes !== undefined) await Promise.all(writes)
+      this.#loaded(keys, performance.now() - started, background, undefined)
+      return values
+    } catch (error) {
+      release()
+      parts.reporting.loadErrors++
+      this.#loaded(keys, performance.now() - started, background, error)
+      if (background) parts.reporting.report(error, 'load', undefined, keys[0])
+      throw error
+    } finally {
+      parts.running.delete(context)
+    }
+  }
+
+  /** Writes a loaded entry to every tier (not waiting for a failing one) and announces it once written. */
+  #write(key: string, entry: Parameters<typeof writeTiers>[2], now: number): Promise<unknown> | undefined {
+    const { tiers, bus } = this.#parts
+    const written = writeTiers(tiers, key, entry, now, { waitForFailing: false })
+    if (bus === undefined) return written
+    // The load's callers do not wait for the notice: it goes out once the writes settled.
+    if (written === undefined) {
+      void bus.key('set', key)
+      return undefined
+    }
+    return written.then(() => {
+      void bus.key('set', key)
+    })
+  }
+
+  /** A `load` event per key of a queryFn call that ended (with its error when it failed). */
+  #loaded(keys: readonly string[], durationMs: number, background: boolean, error: unknown): void {
+    const emitter = this.#parts.reporting.emitter
+    if (emitter.listeners.load === undefined) return
+    for (const key of keys) {
+      const event: CacheEvents['load'] = { key, durationMs, background }
+      if (error !== undefined) event.error = error
+      emitter.emit('load', event)
+    }
+  }
+}
+
+function first<T>(values: readonly T[]): T {
+  return values[0] as T
+}
