@@ -21,8 +21,17 @@ describe('@tiered/next with Redis down', () => {
         onError: (error) => errors.push(error),
       })
       const next = () => nextCacheFor(16, Handler)
-      const page = { kind: 'APP_PAGE', html: 'warm', rscData: Buffer.from('r'), headers: { 'x-next-cache-tags': 't' }, status: 200 }
-      await next().set('/warm', page, { ...pageContext('/warm'), cacheControl: { revalidate: 300, expire: 3600 } })
+      const page = {
+        kind: 'APP_PAGE',
+        html: 'warm',
+        rscData: Buffer.from('r'),
+        headers: { 'x-next-cache-tags': 't' },
+        status: 200,
+      }
+      await next().set('/warm', page, {
+        ...pageContext('/warm'),
+        cacheControl: { revalidate: 300, expire: 3600 },
+      })
       expect((await next().get('/warm', pageContext('/warm')))?.value).toMatchObject({ html: 'warm' })
 
       server.kill('SIGSTOP')
@@ -36,7 +45,11 @@ describe('@tiered/next with Redis down', () => {
       const coldStarted = performance.now()
       expect(await next().get('/cold', pageContext('/cold'))).toBeNull()
       expect(performance.now() - coldStarted).toBeLessThan(3_000)
-      await next().set('/cold', { ...page, html: 'cold' }, { ...pageContext('/cold'), cacheControl: { revalidate: 300 } })
+      await next().set(
+        '/cold',
+        { ...page, html: 'cold' },
+        { ...pageContext('/cold'), cacheControl: { revalidate: 300 } },
+      )
       await next().revalidateTag(['other'])
       const useCache = createUseCacheHandler(() => m.cache, { onError: (error) => errors.push(error) })
       await useCache.updateTags(['other'])

@@ -9,6 +9,7 @@ export {
   InjectedStoreError,
   type StoreOp,
 } from './flaky-store.js'
+export { findFreePort, releasePort } from './free-port.js'
 export { createMapStore, type MapStore, type MapStoreOptions } from './map-store.js'
 export {
   type RedisClusterHandle,
