@@ -192,6 +192,15 @@ export function checkTargets(workloads: readonly WorkloadResult[]): TargetResult
       1.5,
       'L1+L2 miss, 64 callers ≥ 1.5× the best peer',
     ),
+    // For bytes the ratio is the floor's over ours: at most 1.6× the Map's bytes is a ratio of at least 1 / 1.6.
+    ratioTarget(
+      workloads,
+      'heap-small',
+      'heap-small',
+      'floor',
+      1 / 1.6,
+      'Heap per small entry ≤ 1.6× a bare Map',
+    ),
   ]
   const single = tieredOf(workloads, 'stampede')
   const mostLoads = single?.loadsRounds?.length ? Math.max(...single.loadsRounds) : null

@@ -1,24 +1,8 @@
 // The memory floor: a bare Map read through by hand, no expiry, no LRU, no dedupe. Nothing in memory is faster.
 
 import type { BenchValue } from '../value.js'
-import type { BenchSystem, CacheUnderTest } from './types.js'
-
-async function create(): Promise<CacheUnderTest> {
-  const map = new Map<string, BenchValue>()
-  return {
-    fetch(key, load) {
-      const value = map.get(key)
-      if (value !== undefined) return Promise.resolve(value)
-      return load().then((loaded) => {
-        map.set(key, loaded)
-        return loaded
-      })
-    },
-    async close() {
-      map.clear()
-    },
-  }
-}
+import { readThrough } from './read-through.js'
+import type { BenchSystem } from './types.js'
 
 export const mapFloor: BenchSystem = {
   id: 'map',
@@ -27,5 +11,5 @@ export const mapFloor: BenchSystem = {
   packageName: undefined,
   layers: ['memory'],
   staleWhileRevalidate: false,
-  create,
+  create: async () => readThrough(new Map<string, BenchValue>()),
 }

@@ -10,6 +10,7 @@ const LOADERS: Record<string, () => Promise<BenchSystem>> = {
   'cache-manager': async () => (await import('./cache-manager.js')).cacheManager,
   cachified: async () => (await import('./cachified.js')).cachified,
   map: async () => (await import('./map.js')).mapFloor,
+  'lru-cache': async () => (await import('./lru-cache.js')).lruCacheFloor,
   ioredis: async () => (await import('./ioredis.js')).ioredisFloor,
   'ioredis-pipelined': async () => (await import('./ioredis.js')).ioredisPipelinedFloor,
 }

@@ -1,6 +1,6 @@
 // Every workload, in the order the run takes them and the tables list them.
 
-import { heap } from './heap.js'
+import { heap, heapSmall } from './heap.js'
 import { l1Hit, l1l2Hit, l2Hit1, l2Hit64 } from './hit.js'
 import { l1l2Miss64 } from './miss.js'
 import { staleHit } from './stale.js'
@@ -18,6 +18,7 @@ export const WORKLOADS: readonly Workload[] = [
   stampede,
   stampedeProcesses,
   heap,
+  heapSmall,
 ]
 
 export function workloadById(id: string): Workload {

@@ -14,6 +14,7 @@ export const ErrorCodes = {
   closed: 'TIERED_CLOSED',
   validation: 'TIERED_VALIDATION',
   fleet: 'TIERED_FLEET',
+  compressionUnavailable: 'TIERED_COMPRESSION_UNAVAILABLE',
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
@@ -155,5 +156,17 @@ export class CacheFleetError extends Error {
     )
     this.part = part
     this.operation = operation
+  }
+}
+
+/** A store was asked to compress with an algorithm this runtime's node:zlib lacks (zstd before Node 22.15). */
+export class CompressionUnavailableError extends Error {
+  override readonly name = 'CompressionUnavailableError'
+  readonly code = ErrorCodes.compressionUnavailable
+  readonly algorithm: string
+
+  constructor(algorithm: string, advice: string) {
+    super(`${algorithm} compression is not available in Node ${process.versions.node}: ${advice}`)
+    this.algorithm = algorithm
   }
 }

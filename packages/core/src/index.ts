@@ -2,6 +2,13 @@
 
 export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js'
 export {
+  type Compression,
+  type CompressionAlgorithm,
+  type CompressionOptions,
+  isCompressed,
+  withCompression,
+} from './codec/compression.js'
+export {
   type BufferCodec,
   customCodec,
   type EntryCodec,
@@ -21,6 +28,7 @@ export {
   CacheTimeoutError,
   CacheValidationError,
   CircuitOpenError,
+  CompressionUnavailableError,
   type ErrorCode,
   ErrorCodes,
   hasErrorCode,

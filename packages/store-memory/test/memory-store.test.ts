@@ -31,12 +31,103 @@ describe('createMemoryStore', () => {
     }
   })
 
-  it('keeps at most about maxSize entries, dropping the least recently used', () => {
+  it('keeps at most maxSize entries, dropping the least recently used', () => {
     const store = createMemoryStore('memory', { maxSize: 100 })
-    for (let i = 0; i < 1_000; i++) store.set(`k${i}`, entry(i), 60_000)
-    expect(store.size).toBeLessThanOrEqual(200)
-    expect(store.get('k999')).toEqual(entry(999))
-    expect(store.get('k0')).toBeUndefined()
+    for (let i = 0; i < 1_000; i++) {
+      store.set(`k${i}`, entry(i), 60_000)
+      expect(store.size).toBeLessThanOrEqual(100)
+    }
+    expect(store.size).toBe(100)
+    expect(store.get('k900')).toEqual(entry(900))
+    expect(store.get('k899')).toBeUndefined()
+  })
+
+  it('keeps an entry that was read, or written again, over older ones that were not', () => {
+    const store = createMemoryStore('memory', { maxSize: 3 })
+    for (const key of ['a', 'b', 'c']) store.set(key, entry(key), 60_000)
+    store.get('a')
+    store.set('d', entry('d'), 60_000)
+    expect(store.getMany(['a', 'b', 'c', 'd'])).toEqual([entry('a'), undefined, entry('c'), entry('d')])
+    const again = createMemoryStore('memory', { maxSize: 3 })
+    for (const key of ['a', 'b', 'c']) again.set(key, entry(key), 60_000)
+    again.set('a', entry('a2'), 60_000)
+    again.set('d', entry('d'), 60_000)
+    expect(again.getMany(['a', 'b', 'c', 'd'])).toEqual([entry('a2'), undefined, entry('c'), entry('d')])
+  })
+
+  it('never evicts the entry just written, even when every other one was read', () => {
+    const store = createMemoryStore('memory', { maxSize: 3 })
+    for (const key of ['a', 'b', 'c']) store.set(key, entry(key), 60_000)
+    store.getMany(['a', 'b', 'c'])
+    store.set('d', entry('d'), 60_000)
+    expect(store.get('d')).toEqual(entry('d'))
+    expect(store.size).toBe(3)
+    // Each read key had one second chance; the one read longest ago went.
+    expect(store.get('a')).toBeUndefined()
+  })
+
+  it('answers a key read again with the same entry object until the key is written again', () => {
+    const store = createMemoryStore('memory')
+    store.set('k', entry({ n: 1 }), 60_000)
+    const first = store.get('k')
+    expect(store.get('k')).toBe(first)
+    store.set('k', entry({ n: 2 }), 60_000)
+    expect(store.get('k')).toEqual(entry({ n: 2 }))
+    expect(store.get('k')).not.toBe(first)
+  })
+
+  it('lets ready entry objects go past an eighth of maxSize, and still answers every key', () => {
+    const store = createMemoryStore('memory', { maxSize: 80 })
+    for (let i = 0; i < 80; i++) store.set(`k${i}`, entry(i), 60_000)
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 80; i++) expect(store.get(`k${i}`)).toEqual(entry(i))
+    }
+    // After a release, a slot rewritten in between keeps its new value.
+    for (let i = 0; i < 10; i++) store.get(`k${i}`)
+    store.set('k3', entry('new'), 60_000)
+    for (let i = 10; i < 30; i++) store.get(`k${i}`)
+    expect(store.get('k3')).toEqual(entry('new'))
+    expect(store.get('k4')).toEqual(entry(4))
+  })
+
+  it('reuses the room of deleted and expired entries', () => {
+    vi.useFakeTimers({ now: 1_000_000 })
+    try {
+      const store = createMemoryStore('memory', { maxSize: 50 })
+      for (let round = 0; round < 20; round++) {
+        for (let i = 0; i < 50; i++) store.set(`r${round}:${i}`, entry(i), 10)
+        if (round % 2 === 0) store.deleteMany(Array.from({ length: 25 }, (_, i) => `r${round}:${i}`))
+        else vi.advanceTimersByTime(10)
+        for (let i = 0; i < 50; i++) store.get(`r${round}:${i}`)
+      }
+      store.set('last', entry('last'), 60_000)
+      expect(store.get('last')).toEqual(entry('last'))
+      expect(store.size).toBeLessThanOrEqual(50)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('gives back tagged entries and entries with fields it does not know, whole', () => {
+    const store = createMemoryStore('memory')
+    const tagged = { ...entry({ a: 1 }), tags: ['t1', 't2'] }
+    const extra = { ...entry('v'), origin: 'elsewhere' }
+    store.set('tagged', tagged, 1_000)
+    store.set('extra', extra as never, 1_000)
+    expect(store.get('tagged')).toEqual(tagged)
+    expect(store.get('extra')).toEqual(extra)
+    // A plain entry is held apart and comes back equal, with the same value object.
+    const value = { nested: [1, 2] }
+    store.set('plain', entry(value), 1_000)
+    expect(store.get('plain')).toEqual(entry(value))
+    expect(store.get('plain')?.value).toBe(value)
+    expect(Object.keys(store.get('plain') ?? {})).toEqual([
+      'value',
+      'createdAt',
+      'freshUntil',
+      'expiresAt',
+      'graceUntil',
+    ])
   })
 
   it('uses your own QuickLRU when given one', () => {
@@ -47,6 +138,12 @@ describe('createMemoryStore', () => {
   })
 
   it('refuses a bad name, maxSize, lru or ttl', () => {
+    expect(() => createMemoryStore('m', { maxBytes: -1 })).toThrow(RangeError)
+    expect(() => createMemoryStore('m', { maxBytes: Number.POSITIVE_INFINITY })).toThrow(RangeError)
+    expect(() => createMemoryStore('m', { maxEntryBytes: Number.NaN })).toThrow(RangeError)
+    expect(() => createMemoryStore('m', { maxBytes: 10, sizeOf: 3 as never })).toThrow(TypeError)
+    const lru = new QuickLRU<string, ReturnType<typeof entry>>({ maxSize: 10 })
+    expect(() => createMemoryStore('m', { lru, maxBytes: 10 })).toThrow(/cannot be combined with `lru`/)
     expect(() => createMemoryStore('')).toThrow(TypeError)
     expect(() => createMemoryStore('m', { maxSize: 0 })).toThrow(RangeError)
     expect(() => createMemoryStore('m', { maxSize: 1.5 })).toThrow(RangeError)

@@ -1,6 +1,6 @@
 // @tiered/store-redis: the Redis and Redis Cluster tier, on ioredis.
 
-export type { EntrySerializer } from '@tiered/core'
+export type { Compression, CompressionAlgorithm, CompressionOptions, EntrySerializer } from '@tiered/core'
 export { RedisDisconnectedError } from './connection.js'
 export { createRedisBus, type RedisBusConfig } from './redis-bus.js'
 export { createRedisLock, type RedisLockConfig } from './redis-lock.js'

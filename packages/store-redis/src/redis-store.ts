@@ -5,6 +5,7 @@ import {
   type CacheEntry,
   CacheSerializationError,
   type CacheStore,
+  type Compression,
   customCodec,
   type EntryCodec,
   type EntrySerializer,
@@ -12,6 +13,7 @@ import {
   jsonCodec,
   type StoreWrite,
   v8Codec,
+  withCompression,
 } from '@tiered/core'
 import type { ChainableCommander } from 'ioredis'
 import { escapeGlob, unlinkMatching } from './clear-prefix.js'
@@ -32,6 +34,11 @@ export interface RedisStoreConfig {
    * refuses to run without one. Set it here, not as ioredis's own `keyPrefix`, which SCAN does not honour.
    */
   keyPrefix?: string
+  /**
+   * Compress entries of `minBytes` (default 1024) and more: `'gzip'`, `'brotli'`, `'zstd'` (Node 22.15+) or
+   * `{ algorithm, minBytes?, level? }`. Entries written with and without it are read either way.
+   */
+  compression?: Compression
 }
 
 export class RedisStore implements CacheStore {
@@ -73,8 +80,11 @@ export class RedisStore implements CacheStore {
     this.name = name
     this.client = client
     this.keyPrefix = keyPrefix
-    this.#codec =
-      serializer !== undefined ? customCodec(serializer) : useJsonMarshalling === false ? v8Codec : jsonCodec
+    // Every store reads compressed entries, with compression on or not: a rolling deploy loses nothing.
+    this.#codec = withCompression(
+      serializer !== undefined ? customCodec(serializer) : useJsonMarshalling === false ? v8Codec : jsonCodec,
+      config.compression,
+    )
     this.#inSeconds = useIntegerForTtl === true
     this.#cluster = isCluster(client)
     this.#gate = ConnectionGate.acquire(client)

@@ -34,3 +34,23 @@ runStoreConformance(
   (namespace) => createRedisStore(namespace, cluster, { keyPrefix: `${namespace}:` }),
   { unencodableValue: () => ({ n: 1n }), clientIsOpen: () => cluster.status === 'ready' },
 )
+// With compression from 0 bytes every entry of the suite is compressed: gzip on one server, brotli on the Cluster.
+runStoreConformance(
+  'redis (JSON, gzip)',
+  (namespace) =>
+    createRedisStore(namespace, redis, {
+      keyPrefix: `${namespace}:`,
+      compression: { algorithm: 'gzip', minBytes: 0 },
+    }),
+  json,
+)
+runStoreConformance(
+  'redis cluster (v8, brotli)',
+  (namespace) =>
+    createRedisStore(namespace, cluster, {
+      keyPrefix: `${namespace}:`,
+      useJsonMarshalling: false,
+      compression: { algorithm: 'brotli', minBytes: 0 },
+    }),
+  { unencodableValue: () => () => 1, clientIsOpen: () => cluster.status === 'ready' },
+)

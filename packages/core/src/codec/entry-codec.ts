@@ -129,7 +129,7 @@ export function customCodec(serializer: EntrySerializer): BufferCodec {
   }
 }
 
-function unreadable(key: string, reason: string, cause?: unknown): CacheSerializationError {
+export function unreadable(key: string, reason: string, cause?: unknown): CacheSerializationError {
   return new CacheSerializationError(
     `the bytes under "${key}" are not a cache entry (${reason}); the key counts as a miss and the next ` +
       'write replaces it; if this repeats, make every writer of this keyPrefix use the same serializer',
@@ -138,6 +138,6 @@ function unreadable(key: string, reason: string, cause?: unknown): CacheSerializ
   )
 }
 
-function reasonOf(error: unknown): string {
+export function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
