@@ -24,7 +24,8 @@ export function shared() {
     const cache = new TieredCache({
       name: 'next',
       stores: [
-        createMemoryStore('memory', { maxSize: 2_000 }),
+        // Bounded by bytes: pages are large (HTML, RSC payload, segments); one over 4 MB stays in Redis only.
+        createMemoryStore('memory', { maxBytes: 64 * 1024 * 1024, maxEntryBytes: 4 * 1024 * 1024 }),
         // v8: Buffers (RSC payloads) and Maps (segment data) come back as they went in.
         createRedisStore('redis', redis, { keyPrefix: 'app:', useJsonMarshalling: false }),
       ],

@@ -52,11 +52,7 @@ const require = createRequire(import.meta.url)
 export type Major = 15 | 16
 
 /** Next's own IncrementalCache class of a major, from its dist. */
-export function nextIncrementalCache(
-  major: Major,
-): new (
-  options: Record<string, unknown>,
-) => NextIncrementalCache {
+function nextIncrementalCache(major: Major): new (options: Record<string, unknown>) => NextIncrementalCache {
   return require(`next${major}/dist/server/lib/incremental-cache/index.js`).IncrementalCache
 }
 

@@ -46,7 +46,7 @@ export async function buildApp(dir: string): Promise<number> {
   return performance.now() - started
 }
 
-export interface NextProcess {
+interface NextProcess {
   readonly name: string
   readonly url: string
   readonly output: () => string
