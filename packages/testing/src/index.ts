@@ -12,6 +12,16 @@ export {
 export { findFreePort, releasePort } from './free-port.js'
 export { createMapStore, type MapStore, type MapStoreOptions } from './map-store.js'
 export {
+  buildNextApp,
+  elementText,
+  fetchPage,
+  type NextFleet,
+  type NextProcess,
+  percentile,
+  startNextFleet,
+  waitUntil,
+} from './next-fleet.js'
+export {
   type RedisClusterHandle,
   type RedisNodeAddress,
   type StartRedisClusterOptions,

@@ -2,15 +2,15 @@
 // asked for by both at once renders once, revalidation from a route reaches the other process, and pages answer
 // while Redis is SIGSTOPped. Figures go to the console as `[e2e next<major>]` lines (the closing note quotes them).
 
+import { elementText, fetchPage, type NextFleet, percentile, waitUntil } from '@tiered/testing'
 import { expect, it } from 'vitest'
-import { type Fleet, page, percentile, textOf, within } from './next-fleet.js'
 
 export function report(major: number, what: string, figure: unknown): void {
   console.log(`[e2e next${major}] ${what}: ${typeof figure === 'string' ? figure : JSON.stringify(figure)}`)
 }
 
-export function fleetCases(major: 15 | 16, fleet: () => Fleet): void {
-  const stamp = async (base: string, path: string) => textOf(await page(base, path), 'stamp')
+export function fleetCases(major: 15 | 16, fleet: () => NextFleet): void {
+  const stamp = async (base: string, path: string) => elementText(await fetchPage(base, path), 'stamp')
 
   it('a page rendered in one process is served by the other without a render', async () => {
     const [a, b] = fleet().members
@@ -38,7 +38,7 @@ export function fleetCases(major: 15 | 16, fleet: () => Fleet): void {
     expect(response.status).toBe(200)
     await response.json()
     // Next runs the revalidation after the response is sent: poll the other process.
-    const ms = await within(5_000, async () => (await stamp(b.url, '/isr/1')) !== before)
+    const ms = await waitUntil(5_000, async () => (await stamp(b.url, '/isr/1')) !== before)
     report(major, 'revalidatePath in a -> new page served by b (ms after the route answered)', ms.toFixed(0))
     const after = await stamp(b.url, '/isr/1')
     expect(await stamp(a.url, '/isr/1')).toBe(after)
@@ -51,7 +51,7 @@ export function fleetCases(major: 15 | 16, fleet: () => Fleet): void {
     const response = await fetch(`${a.url}/api/revalidate?tag=products`, { method: 'POST' })
     expect(response.status).toBe(200)
     await response.json()
-    const ms = await within(5_000, async () => (await stamp(b.url, '/isr/2')) !== before)
+    const ms = await waitUntil(5_000, async () => (await stamp(b.url, '/isr/2')) !== before)
     report(
       major,
       'revalidateTag(products) in a -> new page served by b (ms after the route answered)',
@@ -64,14 +64,14 @@ export function fleetCases(major: 15 | 16, fleet: () => Fleet): void {
     const fleetNow = fleet()
     const [a, b] = fleetNow.members
     const paths = ['/isr/1', '/isr/2']
-    for (const member of [a, b]) for (const path of paths) await page(member.url, path)
+    for (const member of [a, b]) for (const path of paths) await fetchPage(member.url, path)
     const latencies: number[] = []
     let failures = 0
     const worker = async (base: string, count: number) => {
       for (let i = 0; i < count; i++) {
         const started = performance.now()
         try {
-          await page(base, paths[i % paths.length] ?? '/isr/1')
+          await fetchPage(base, paths[i % paths.length] ?? '/isr/1')
         } catch {
           failures += 1
         }
@@ -95,6 +95,6 @@ export function fleetCases(major: 15 | 16, fleet: () => Fleet): void {
     expect(failures).toBe(0)
     // After Redis is back, the fleet works on: a new page renders and is served by the other process.
     const fresh = await stamp(a.url, '/isr/3')
-    await within(5_000, async () => (await stamp(b.url, '/isr/3')) === fresh)
+    await waitUntil(5_000, async () => (await stamp(b.url, '/isr/3')) === fresh)
   })
 }

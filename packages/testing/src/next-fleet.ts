@@ -4,19 +4,13 @@
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { findFreePort, type RedisServerHandle, releasePort, startRedisServer } from '@tiered/testing'
 import { Redis } from 'ioredis'
+import { findFreePort, releasePort } from './free-port.js'
+import { type RedisServerHandle, startRedisServer } from './redis-server.js'
 
-const require = createRequire(import.meta.url)
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' }
-
-/** The directory of an example app package. */
-export function appDir(packageName: string): string {
-  return dirname(require.resolve(`${packageName}/package.json`))
-}
 
 function nextBin(dir: string): string {
   return join(dir, 'node_modules', 'next', 'dist', 'bin', 'next')
@@ -31,7 +25,7 @@ function run(dir: string, args: string[], extraEnv: Record<string, string>): Chi
 }
 
 /** `next build` with Redis unreachable (a build must not need it); resolves its wall time in ms. */
-export async function buildApp(dir: string): Promise<number> {
+export async function buildNextApp(dir: string): Promise<number> {
   const started = performance.now()
   const child = run(dir, ['build'], { REDIS_URL: 'redis://127.0.0.1:1' })
   let output = ''
@@ -46,16 +40,22 @@ export async function buildApp(dir: string): Promise<number> {
   return performance.now() - started
 }
 
-interface NextProcess {
+export interface NextProcess {
   readonly name: string
   readonly url: string
   readonly output: () => string
   stop(): Promise<void>
 }
 
-async function startNext(dir: string, name: string, redisUrl: string): Promise<NextProcess> {
+async function startNext(
+  dir: string,
+  name: string,
+  redisUrl: string,
+  extraEnv: Record<string, string>,
+): Promise<NextProcess> {
   const port = await findFreePort()
   const child = run(dir, ['start', '-p', String(port), '-H', '127.0.0.1'], {
+    ...extraEnv,
     REDIS_URL: redisUrl,
     PROCESS_NAME: name,
   })
@@ -95,7 +95,7 @@ async function startNext(dir: string, name: string, redisUrl: string): Promise<N
   }
 }
 
-export interface Fleet {
+export interface NextFleet {
   readonly redis: RedisServerHandle
   /** Reads the app's render counters. */
   readonly counters: Redis
@@ -104,11 +104,15 @@ export interface Fleet {
   stop(): Promise<void>
 }
 
-export async function startFleet(dir: string): Promise<Fleet> {
+/** Starts a redis-server and two `next start` processes of the app built in `dir` (`extraEnv` for both). */
+export async function startNextFleet(dir: string, extraEnv: Record<string, string> = {}): Promise<NextFleet> {
   const redis = await startRedisServer()
   const counters = new Redis(redis.url, { maxRetriesPerRequest: 1 })
   counters.on('error', () => {})
-  const started = await Promise.allSettled([startNext(dir, 'a', redis.url), startNext(dir, 'b', redis.url)])
+  const started = await Promise.allSettled([
+    startNext(dir, 'a', redis.url, extraEnv),
+    startNext(dir, 'b', redis.url, extraEnv),
+  ])
   const members = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
   const stop = async () => {
     redis.kill('SIGCONT')
@@ -133,7 +137,7 @@ export async function startFleet(dir: string): Promise<Fleet> {
 }
 
 /** GET a page's HTML; throws on a status other than 200. */
-export async function page(base: string, path: string): Promise<string> {
+export async function fetchPage(base: string, path: string): Promise<string> {
   const response = await fetch(`${base}${path}`)
   const body = await response.text()
   if (response.status !== 200) throw new Error(`GET ${path}: ${response.status}\n${body.slice(0, 500)}`)
@@ -141,12 +145,12 @@ export async function page(base: string, path: string): Promise<string> {
 }
 
 /** The text of the element with `id` in a page's HTML. */
-export function textOf(html: string, id: string): string | undefined {
+export function elementText(html: string, id: string): string | undefined {
   return new RegExp(`id="${id}">([^<]*)<`).exec(html)?.[1]
 }
 
 /** Polls `check` until it is true, within `boundMs`; resolves how long it took. */
-export async function within(boundMs: number, check: () => Promise<boolean>): Promise<number> {
+export async function waitUntil(boundMs: number, check: () => Promise<boolean>): Promise<number> {
   const started = performance.now()
   while (!(await check())) {
     if (performance.now() - started > boundMs) throw new Error(`not true within ${boundMs} ms`)
