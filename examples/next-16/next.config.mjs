@@ -4,7 +4,8 @@ const require = createRequire(import.meta.url)
 
 /** @type {import('next').NextConfig} */
 export default {
-  cacheHandler: require.resolve('./cache-handler.mjs'),
+  // `pnpm bench` starts this app with another handler (TIERED_BENCH_CACHE_HANDLER) to compare the two.
+  cacheHandler: process.env.TIERED_BENCH_CACHE_HANDLER ?? require.resolve('./cache-handler.mjs'),
   cacheHandlers: {
     default: require.resolve('./use-cache-handler.mjs'),
     remote: require.resolve('./use-cache-handler.mjs'),
