@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { toKey } from '@tiered/core'
-import { type CacheFactory, type NextCacheOptions, resolveOptions } from './options.js'
+import { handlerParts } from './handler-parts.js'
+import type { CacheFactory, NextCacheOptions } from './options.js'
 import { RenderLease } from './render-lease.js'
-import { SharedCache } from './shared-cache.js'
-import { TagBook, tagList } from './tag-book.js'
+import { tagList } from './tag-book.js'
 
 /** What Next passes to the constructor (the parts used here). */
 export interface IncrementalCacheContext {
@@ -61,9 +61,7 @@ export function createIncrementalCache(
   factory: CacheFactory,
   options: NextCacheOptions = {},
 ): IncrementalCacheClass {
-  const resolved = resolveOptions(factory, options)
-  const shared = new SharedCache(factory, resolved.onError)
-  const tags = new TagBook(shared, resolved.maxTtlMs * 2)
+  const { resolved, shared, tags } = handlerParts(factory, options)
   const lease =
     resolved.lock === undefined
       ? undefined

@@ -4,9 +4,9 @@
 // tags) are judged by the shared tag records, so `getExpiration` leaves the soft tags to `get` (`Infinity`).
 
 import { toKey } from '@tiered/core'
-import { type CacheFactory, type NextCacheOptions, resolveOptions } from './options.js'
-import { SharedCache } from './shared-cache.js'
-import { TagBook, tagList } from './tag-book.js'
+import { handlerParts } from './handler-parts.js'
+import type { CacheFactory, NextCacheOptions } from './options.js'
+import { tagList } from './tag-book.js'
 
 /** Next 16's `CacheEntry` (`next/dist/server/lib/cache-handlers/types`). */
 export interface UseCacheEntry {
@@ -39,9 +39,7 @@ export function createUseCacheHandler(
   factory: CacheFactory,
   options: NextCacheOptions = {},
 ): UseCacheHandler {
-  const resolved = resolveOptions(factory, options)
-  const shared = new SharedCache(factory, resolved.onError)
-  const tags = new TagBook(shared, resolved.maxTtlMs * 2)
+  const { resolved, shared, tags } = handlerParts(factory, options)
   const pendingSets = new Map<string, Promise<void>>()
   const keyOf = (cacheKey: string): string => toKey(['next', 'use-cache', cacheKey])
 

@@ -1,34 +1,10 @@
 // Next 16 end to end: examples/next-16 built once, two `next start` processes over one real Redis.
 
-import {
-  buildNextApp,
-  elementText,
-  fetchPage,
-  type NextFleet,
-  startNextFleet,
-  waitUntil,
-} from '@tiered/testing'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { appDir } from './support/apps.js'
-import { fleetCases, report } from './support/fleet-cases.js'
+import { elementText, fetchPage, waitUntil } from '@tiered/testing'
+import { expect, it } from 'vitest'
+import { fleetCases, report, useFleet } from './support/fleet-cases.js'
 
-let fleet: NextFleet | undefined
-const current = (): NextFleet => {
-  if (fleet === undefined) throw new Error('the fleet did not start')
-  return fleet
-}
-
-beforeAll(async () => {
-  const dir = appDir('@tiered/example-next-16')
-  report(16, 'next build wall time (ms)', (await buildNextApp(dir)).toFixed(0))
-  const started = performance.now()
-  fleet = await startNextFleet(dir)
-  report(16, 'two next start processes ready (ms)', (performance.now() - started).toFixed(0))
-})
-
-afterAll(async () => {
-  await fleet?.stop()
-})
+const current = useFleet(16)
 
 fleetCases(16, current)
 

@@ -2,11 +2,42 @@
 // asked for by both at once renders once, revalidation from a route reaches the other process, and pages answer
 // while Redis is SIGSTOPped. Figures go to the console as `[e2e next<major>]` lines (the closing note quotes them).
 
-import { elementText, fetchPage, type NextFleet, percentile, waitUntil } from '@tiered/testing'
-import { expect, it } from 'vitest'
+import {
+  buildNextApp,
+  elementText,
+  fetchPage,
+  type NextFleet,
+  percentile,
+  startNextFleet,
+  waitUntil,
+} from '@tiered/testing'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { appDir } from './apps.js'
 
 export function report(major: number, what: string, figure: unknown): void {
   console.log(`[e2e next${major}] ${what}: ${typeof figure === 'string' ? figure : JSON.stringify(figure)}`)
+}
+
+/**
+ * Builds the example app of `major` once (timed), starts its fleet before the file's tests and stops it after them;
+ * returns the fleet for the tests.
+ */
+export function useFleet(major: 15 | 16): () => NextFleet {
+  let fleet: NextFleet | undefined
+  beforeAll(async () => {
+    const dir = appDir(`@tiered/example-next-${major}`)
+    report(major, 'next build wall time (ms)', (await buildNextApp(dir)).toFixed(0))
+    const started = performance.now()
+    fleet = await startNextFleet(dir)
+    report(major, 'two next start processes ready (ms)', (performance.now() - started).toFixed(0))
+  })
+  afterAll(async () => {
+    await fleet?.stop()
+  })
+  return () => {
+    if (fleet === undefined) throw new Error('the fleet did not start')
+    return fleet
+  }
 }
 
 export function fleetCases(major: 15 | 16, fleet: () => NextFleet): void {
