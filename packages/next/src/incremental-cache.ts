@@ -83,10 +83,22 @@ export function createIncrementalCache(
       const judge = async (page: StoredPage | undefined) =>
         page === undefined ? 'expired' : await tags.state([...page.tags, ...requestTags], page.lastModified)
       const state = await judge(stored)
-      if (stored !== undefined && state === 'stale') {
-        return { ...toEntry(stored), lastModified: staleLastModified(stored, ctx) }
+      if (stored !== undefined && state !== 'expired') {
+        if (isFetch)
+          return state === 'stale'
+            ? { ...toEntry(stored), lastModified: staleLastModified(stored, ctx) }
+            : toEntry(stored)
+        const now = Date.now()
+        const stale = state === 'stale' || outlived(stored, now)
+        // One background render per fleet: a process that does not get the lease serves the page as fresh.
+        if (stale && (lease === undefined || (await lease.claim(key)))) {
+          return { ...toEntry(stored), lastModified: staleLastModified(stored, ctx) }
+        }
+        // A page within its own revalidate window is answered as made now when its cache-control is stored: Next 15
+        // judges a page by the revalidate its own process remembers, and a page another process rendered would
+        // otherwise be stale after Next's default of 1 s and rendered again here.
+        return stored.cacheControl === undefined ? toEntry(stored) : { ...toEntry(stored), lastModified: now }
       }
-      if (stored !== undefined && state === 'fresh') return toEntry(stored)
       // A miss (or an expired tag): with a lock, one process of the fleet renders and the others wait for its set.
       if (isFetch || lease === undefined) return null
       const landed = await lease.awaitTurn(key, async () => {
@@ -149,6 +161,12 @@ function staleLastModified(page: StoredPage, ctx: Record<string, unknown>): numb
   const expire = page.cacheControl?.expire
   if (typeof expire === 'number' && expire <= revalidate + 1) return -1
   return now - revalidate * 1000 - 1_000
+}
+
+/** Whether a page is past its own revalidate window. */
+function outlived(page: StoredPage, now: number): boolean {
+  const revalidate = page.cacheControl?.revalidate
+  return typeof revalidate === 'number' && page.lastModified + revalidate * 1000 <= now
 }
 
 /** The tags an entry carries: a page's `x-next-cache-tags` header, a fetch's `tags`. */

@@ -39,6 +39,15 @@ export class RenderLease {
     }
   }
 
+  /**
+   * Before a background render of a stale page: takes the lease without waiting. `false` when another process holds
+   * it (it is rendering the page: this one serves the entry as it is); `true` when this process should render.
+   */
+  async claim(key: string): Promise<boolean> {
+    if (this.#held.has(key)) return true
+    return (await this.tryAcquire(key)) !== 'held-elsewhere'
+  }
+
   /** Ends this process's lease on `key`, if it holds one. Never throws. */
   release(key: string): void {
     const token = this.#held.get(key)

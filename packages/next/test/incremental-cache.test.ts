@@ -4,7 +4,15 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { createIncrementalCache } from '../src/index.js'
-import { closeAll, type Major, member, newPrefix, nextCacheFor, pageContext } from './support/fleet.js'
+import {
+  closeAll,
+  forgetCacheControls,
+  type Major,
+  member,
+  newPrefix,
+  nextCacheFor,
+  pageContext,
+} from './support/fleet.js'
 
 afterEach(closeAll)
 
@@ -133,6 +141,36 @@ describe.each([15, 16] as const)('Next %i IncrementalCache over @tiered/next', (
     const served = await Promise.all([request(a, 'from-a'), request(b, 'from-b')])
     expect(renders).toBe(1)
     expect(served[0]).toBe(served[1])
+  })
+})
+
+describe.each([15, 16] as const)('Next %i: a page past its revalidate window', (major) => {
+  it('is fresh in a process that never rendered it while within its own window (Next 15 would assume 1 s)', async () => {
+    const { a, b } = fleet(major)
+    await a.next().set('/w', appPage('v1', '_N_T_/w'), { ...pageContext('/w'), cacheControl })
+    forgetCacheControls(major) // what a process that never rendered /w knows of it
+    await sleep(1_100)
+    const hit = await b.next().get('/w', pageContext('/w'))
+    expect(hit?.value).toMatchObject({ html: 'v1' })
+    expect(hit?.isStale).toBeFalsy()
+  })
+
+  it('is rendered again in the background by one process of the fleet; the other serves it as it is', async () => {
+    const { a, b } = fleet(major)
+    await a.next().set('/r', appPage('v1', '_N_T_/r'), {
+      ...pageContext('/r'),
+      cacheControl: { revalidate: 1, expire: 3600 },
+    })
+    await sleep(1_100)
+    const answers = await Promise.all([
+      a.next().get('/r', pageContext('/r')),
+      b.next().get('/r', pageContext('/r')),
+    ])
+    expect(answers.map((answer) => (answer?.value as { html?: string } | undefined)?.html)).toEqual([
+      'v1',
+      'v1',
+    ])
+    expect(answers.filter((answer) => answer?.isStale === true)).toHaveLength(1)
   })
 })
 

@@ -62,6 +62,13 @@ export interface NextIncrementalCache {
   revalidateTag(tags: string | string[], durations?: { expire?: number }): Promise<void>
 }
 
+/** Clears what Next's process remembers of each page's cache-control (SharedCacheControls is per process). */
+export function forgetCacheControls(major: Major): void {
+  require(
+    `next${major}/dist/server/lib/incremental-cache/shared-cache-controls.external.js`,
+  ).SharedCacheControls.cacheControls.clear()
+}
+
 const manifest = {
   version: 4,
   routes: {},
