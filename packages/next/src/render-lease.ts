@@ -29,9 +29,17 @@ export class RenderLease {
   async awaitTurn<T>(key: string, read: () => Promise<T | undefined>): Promise<T | undefined> {
     if (this.#held.has(key)) return undefined
     const deadline = Date.now() + this.ttlMs + POLL_MS
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       const outcome = await this.tryAcquire(key)
-      if (outcome !== 'held-elsewhere') return undefined
+      if (outcome === 'no-lock') return undefined
+      if (outcome === 'acquired') {
+        if (attempt === 0) return undefined
+        // The holder may have written its value and released between this process's last read and now.
+        const landed = await read()
+        if (landed === undefined) return undefined
+        this.release(key)
+        return landed
+      }
       await sleep(POLL_MS)
       const value = await read()
       if (value !== undefined) return value
