@@ -15,6 +15,16 @@ export { createMapStore, type MapStore, type MapStoreOptions } from './map-store
 export { createMemoryBus, type MemoryBusHub } from './memory-bus.js'
 export { createMemoryLock, type MemoryLock } from './memory-lock.js'
 export {
+  buildNextApp,
+  elementText,
+  fetchPage,
+  type NextFleet,
+  type NextProcess,
+  percentile,
+  startNextFleet,
+  waitUntil,
+} from './next-fleet.js'
+export {
   type RedisClusterHandle,
   type RedisNodeAddress,
   type StartRedisClusterOptions,
