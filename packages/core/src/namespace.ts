@@ -80,8 +80,21 @@ export class CacheNamespace {
     )
   }
 
+  /** Whether a live entry of this view exists in any tier: no load, no backfill, nothing counted. */
+  has(queryKey: QueryKey): Promise<boolean> {
+    return this.#scoped(() => this.#cache.has(this.key(queryKey)))
+  }
+
   delete(queryKey: QueryKey): Promise<void> {
     return this.#scoped(() => this.#cache.delete(this.key(queryKey)))
+  }
+
+  /** Removes every key of `queryKeys` in this view: one batched invalidation per tier, one bus notice. */
+  deleteMany(queryKeys: readonly QueryKey[]): Promise<void> {
+    return this.#scoped(() => {
+      if (!Array.isArray(queryKeys)) throw new TypeError('deleteMany takes an array of query keys')
+      return this.#cache.deleteMany(queryKeys.map((queryKey) => this.key(queryKey)))
+    })
   }
 
   expire(queryKey: QueryKey): Promise<void> {

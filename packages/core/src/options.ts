@@ -10,12 +10,16 @@ import type { CacheBus, CacheLock, CacheStore, Duration } from './types.js'
 export interface TieredCacheOptions {
   /** Tiers, fastest first; at least one. */
   stores: readonly CacheStore[]
-  /** How long an entry lives. Default 5 minutes. */
+  /** How long an entry lives. Default 5 minutes. `Infinity`: entries never expire unless a call says otherwise. */
   defaultTtl?: Duration
   /** How long an entry is fresh. Default: the entry's ttl. */
   defaultFresh?: Duration
-  /** How long past its ttl an entry is kept to serve when a load fails. Default 0. */
+  /** How long past its ttl an entry is kept to serve when a load fails. Default 0; `Infinity`: forever. */
   defaultStaleIfError?: Duration
+  /** `timeout` of every swr / swrMany call that sets none. Default: none (a load may take as long as it takes). */
+  defaultTimeout?: Duration
+  /** `softTimeout` of every swr / swrMany call that sets none. Default: none. */
+  defaultSoftTimeout?: Duration
   /** The clock, epoch ms. Default `Date.now`. */
   now?: () => number
   /** Called with every failure the cache reports (a tier, the bus or lock, a background or fallen-back load). */

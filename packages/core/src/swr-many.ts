@@ -13,6 +13,7 @@ import { ORIGINAL_KEY, type ScopedMany } from './namespace.js'
 import { toKey } from './query-key.js'
 import type { Found } from './read-path.js'
 import type { Flight } from './singleflight.js'
+import { markStale, staleFor } from './stale-entry.js'
 import type { CacheInternals, LoadCall } from './tiered-cache.js'
 import type {
   CacheEntry,
@@ -63,7 +64,7 @@ export async function swrMany<T>(
   })
   const found = waiting ? await Promise.all(scans) : (scans as Found[])
   const values = new Map<string, T | undefined>()
-  const stale: { key: string; index: number }[] = []
+  const stale: { key: string; index: number; entry: CacheEntry }[] = []
   const missing: { key: string; found: Found }[] = []
   const now = engine.now()
   unique.forEach((key, i) => {
@@ -80,7 +81,7 @@ export async function swrMany<T>(
       return
     }
     engine.countHit(key, near.index, 'stale')
-    stale.push({ key, index: near.index })
+    stale.push({ key, index: near.index, entry })
   })
 
   refreshInBackground(engine, options, policy, stale, queryKeyOf)
@@ -92,7 +93,12 @@ export async function swrMany<T>(
     if (engine.loads.has(key)) loading.set(key, engine.loads.do(key, ignore))
     else own.push(key)
   }
-  const plan: Plan = (flights) => planLoad(engine, options, policy, own, queryKeyOf, flights)
+  const graceOf = new Map(missing.map(({ key, found: near }) => [key, near.grace]))
+  const plan: Plan = (flights) => {
+    // Each missing key's entry within grace, if any, reaches queryFn as ctx.stale.
+    own.forEach((key, i) => markStale(flights[i], graceOf.get(key)))
+    return planLoad(engine, options, policy, own, queryKeyOf, flights)
+  }
   for (const [key, load] of together(engine, own, plan)) loading.set(key, load)
 
   if (missing.length === 0) return keys.map((key) => values.get(key))
@@ -201,13 +207,14 @@ function refreshInBackground<T>(
   engine: CacheInternals,
   options: SwrManyOptions<T>,
   policy: EntryPolicy,
-  stale: readonly { key: string; index: number }[],
+  stale: readonly { key: string; index: number; entry: CacheEntry }[],
   queryKeyOf: ReadonlyMap<string, QueryKey>,
 ): void {
   const due = stale.filter(({ key }) => !engine.loads.has(key))
   if (due.length === 0) return
   const keys = due.map(({ key }) => key)
   const plan: Plan = async (flights) => {
+    due.forEach(({ entry }, i) => markStale(flights[i], entry))
     const below = await Promise.all(
       due.map(({ key, index }, i) =>
         index + 1 < engine.tiers.length
@@ -322,6 +329,7 @@ function oneKeyCall<T>(
         },
         queryKeys: [context.queryKey],
         keys: [context.key],
+        stale: [context.stale],
         setOptions: context.setOptions,
       }
       return checkAnswer<T>(await options.queryFn(many), 1)[0]
@@ -353,6 +361,7 @@ async function runBulk<T>(
   const context = new ManyLoadContext(
     keys.map((key) => queryKeyOf.get(key) as QueryKey),
     keys,
+    flights.map(staleFor),
   )
   engine.running.add(context)
   engine.loadCount(1, 0)

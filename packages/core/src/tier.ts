@@ -131,6 +131,35 @@ export class Tier {
     return this.#ordered(key, () => failureOf(this.#call('delete', key, () => this.store.delete(key))))
   }
 
+  /**
+   * Deletes `keys` with one `deleteMany` when the store has one (else one delete per key), once every earlier call
+   * of those keys settled; later calls of them wait for it. Gives back the failure (already reported).
+   */
+  removeMany(keys: readonly string[]): MaybePromise<CacheStoreError | undefined> {
+    const deleteMany = this.store.deleteMany
+    if (deleteMany === undefined || keys.length === 1) {
+      const each = keys.map((key) => this.remove(key))
+      return each.some((outcome) => outcome instanceof Promise)
+        ? Promise.all(each).then(firstFailure)
+        : firstFailure(each as (CacheStoreError | undefined)[])
+    }
+    const skipped = this.#skippedInvalidation('delete', undefined)
+    if (skipped !== undefined) return skipped
+    const send = () => failureOf(this.#call('delete', undefined, () => deleteMany.call(this.store, keys)))
+    const before = new Set<Pending>()
+    for (const key of keys) {
+      const pending = this.#before(key)
+      if (pending !== undefined) before.add(pending)
+    }
+    const run = before.size === 0 ? send() : Promise.all(before).then(send)
+    if (!(run instanceof Promise)) return run
+    for (const key of keys) this.#pending.set(key, run)
+    run.then(() => {
+      for (const key of keys) if (this.#pending.get(key) === run) this.#pending.delete(key)
+    })
+    return run
+  }
+
   /** Empties the store once every call already made has settled; a store without `clear` is a failure. */
   clear(): MaybePromise<CacheStoreError | undefined> {
     const clear = this.store.clear
@@ -449,6 +478,10 @@ function oneByOneOnBadBytes(error: unknown): typeof ONE_BY_ONE {
 
 function entryOf(outcome: Outcome<CacheEntry | undefined>): CacheEntry | undefined {
   return outcome instanceof CacheStoreError ? undefined : outcome
+}
+
+function firstFailure(outcomes: readonly (CacheStoreError | undefined)[]): CacheStoreError | undefined {
+  return outcomes.find((outcome) => outcome !== undefined)
 }
 
 function failureOf(outcome: MaybePromise<Outcome<void>>): MaybePromise<CacheStoreError | undefined> {

@@ -3,6 +3,8 @@
 // lock, one per fleet (lease); a bus keeps every local tier true (bus-link); tags invalidate in O(1) (tag-stamps).
 
 import { BusLink } from './bus-link.js'
+import { type CallDefaults, callDefaults, withCallDefaults } from './call-defaults.js'
+import { deleteMany } from './delete-many.js'
 import { toMs } from './duration.js'
 import {
   type EntryPolicy,
@@ -20,6 +22,8 @@ import {
   hasErrorCode,
 } from './errors.js'
 import type { CacheEventName, CacheEvents, CacheListener } from './events.js'
+import { storeTtlMs } from './forever.js'
+import { hasLive } from './has.js'
 import { Landings } from './landings.js'
 import { Lease, NO_LOCK } from './lease.js'
 import { type AbortableLoad, LoadContext } from './load-context.js'
@@ -30,6 +34,7 @@ import { toKey } from './query-key.js'
 import { type Found, ReadPath } from './read-path.js'
 import { type ErrorOperation, Reporting } from './reporting.js'
 import { type Flight, Singleflight } from './singleflight.js'
+import { markStale, staleFor } from './stale-entry.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
 import { swrMany } from './swr-many.js'
 import { TagStamps } from './tag-stamps.js'
@@ -93,6 +98,8 @@ export class TieredCache {
   readonly #bus: BusLink | undefined
   readonly #lease: Lease | undefined
   readonly #lockTtlMs: number
+  /** defaultTimeout / defaultSoftTimeout, laid under each call's own; undefined when neither is set. */
+  readonly #callDefaults: CallDefaults | undefined
   /** Index of the first tier that is not local: where a fleet's shared value lives. */
   readonly #firstShared: number
   readonly #reads = new Singleflight<Found>()
@@ -124,6 +131,7 @@ export class TieredCache {
     this.#policies = new Policies(resolved.defaults)
     this.#now = resolved.now
     this.#lockTtlMs = resolved.lockTtlMs
+    this.#callDefaults = callDefaults(options)
     const firstShared = this.#tiers.findIndex((tier) => !tier.local)
     this.#firstShared = firstShared === -1 ? this.#tiers.length : firstShared
     this.#stamps = new TagStamps(
@@ -177,7 +185,8 @@ export class TieredCache {
     } catch (error) {
       return Promise.reject(error)
     }
-    if (options.forceFresh === true) return this.#load(key, options, policy, undefined)
+    if (options.forceFresh === true)
+      return this.#load(key, withCallDefaults(options, this.#callDefaults), policy, undefined)
     const schema = options.schema
     // The hot path: a fresh hit in a synchronous nearest tier costs one resolved promise.
     const nearest = this.#reader.freshNearest(key, this.#now(), schema)
@@ -185,21 +194,23 @@ export class TieredCache {
       this.#reporting.hit(key, (this.#tiers[0] as Tier).name, 'fresh')
       return Promise.resolve(nearest.value as T)
     }
+    // The cache-wide timers (defaultTimeout, defaultSoftTimeout) under the call's own, past the hot path.
+    const call = withCallDefaults(options, this.#callDefaults)
     // Otherwise synchronous tiers answer in place, and the rest are read once for all callers of the key.
     const syncEnd = this.#syncEnd()
     const found = this.#reader.scan(key, 0, undefined, schema, syncEnd)
     if (found instanceof Promise)
-      return found.then((near) => this.#swrBelow(key, options, policy, near, syncEnd))
+      return found.then((near) => this.#swrBelow(key, call, policy, near, syncEnd))
     const entry = found.entry
     if (entry !== undefined) {
       if (this.#now() < entry.freshUntil) {
         this.#countHit(key, found.index, 'fresh')
       } else {
-        this.#serveStale(key, found.index, options, policy)
+        this.#serveStale(key, found.index, entry, call, policy)
       }
       return Promise.resolve(entry.value as T)
     }
-    return this.#swrBelow(key, options, policy, found, syncEnd)
+    return this.#swrBelow(key, call, policy, found, syncEnd)
   }
 
   /**
@@ -207,7 +218,7 @@ export class TieredCache {
    * order, stale keys served and refreshed by one background call.
    */
   swrMany<T>(options: SwrManyOptions<T>): Promise<(T | undefined)[]> {
-    return swrMany(this[INTERNALS](), options)
+    return swrMany(this[INTERNALS](), withCallDefaults(options, this.#callDefaults))
   }
 
   /** The cached value while `now < expiresAt`, else undefined. Reads through the tiers and backfills. */
@@ -234,6 +245,33 @@ export class TieredCache {
     const entry = makeEntry(value, policy, this.#stamps.created(now), now, this.#defaults.tagTtl)
     await writeTiers(this.#tiers, key, entry, now)
     await this.#bus?.key('set', key)
+  }
+
+  /**
+   * Whether a live entry for `queryKey` (now < expiresAt, not invalidated by a tag) exists in any tier. Loads
+   * nothing, writes nothing into the tiers above the one that has it, and counts no hit or miss.
+   */
+  async has(queryKey: QueryKey): Promise<boolean> {
+    if (this.#closed) throw new CacheClosedError()
+    return hasLive(this.#reader, toKey(queryKey))
+  }
+
+  /**
+   * Removes every key of `queryKeys` from every tier, with one batched delete per tier (the store's deleteMany) and
+   * one bus notice; loads of those keys running now are superseded. Rejects with an AggregateError naming the tiers
+   * that failed.
+   */
+  deleteMany(queryKeys: readonly QueryKey[]): Promise<void> {
+    const bus = this.#bus
+    return deleteMany(
+      {
+        tiers: this.#tiers,
+        closed: () => this.#closed,
+        supersede: (key) => this.#supersede(key),
+        announce: (keys) => bus && Promise.all(keys.map((key) => bus.key('delete', key))),
+      },
+      queryKeys,
+    )
   }
 
   /** Removes `key` from every tier; rejects with an AggregateError naming the tiers that failed. */
@@ -438,7 +476,7 @@ export class TieredCache {
     const entry = found.entry
     if (entry !== undefined) {
       if (this.#now() < entry.freshUntil) this.#countHit(key, found.index, 'fresh')
-      else this.#serveStale(key, found.index, options, policy)
+      else this.#serveStale(key, found.index, entry, options, policy)
       return entry.value as T
     }
     this.#miss(key)
@@ -446,11 +484,22 @@ export class TieredCache {
   }
 
   /** Serves a stale entry and makes sure one background refresh runs. */
-  #serveStale<T>(key: string, index: number, options: SwrOptions<T>, policy: EntryPolicy): void {
+  #serveStale<T>(
+    key: string,
+    index: number,
+    entry: CacheEntry,
+    options: SwrOptions<T>,
+    policy: EntryPolicy,
+  ): void {
     this.#countHit(key, index, 'stale')
     if (this.#loads.has(key)) return
     // The refresh reports its own failure; the stale entry stays.
-    this.#loads.do(key, (flight) => this.#refresh(key, index, options, policy, flight)).catch(ignore)
+    this.#loads
+      .do(key, (flight) => {
+        markStale(flight, entry)
+        return this.#refresh(key, index, options, policy, flight)
+      })
+      .catch(ignore)
   }
 
   /**
@@ -501,7 +550,11 @@ export class TieredCache {
     found: Found | undefined,
   ): Promise<T> {
     const joined = this.#loads.has(key)
-    const load = this.#loads.do(key, (flight) => this.#loadOnce(key, options, policy, flight)) as Promise<T>
+    const load = this.#loads.do(key, (flight) => {
+      // A load with an entry within grace at hand hands it to queryFn as ctx.stale.
+      markStale(flight, found?.grace)
+      return this.#loadOnce(key, options, policy, flight)
+    }) as Promise<T>
     const tags = policy.tags
     if (!joined && tags !== undefined) {
       // A tag invalidation while this load runs supersedes it, so that no caller joins an older value.
@@ -615,7 +668,11 @@ export class TieredCache {
   ): Promise<T> {
     // A call that began before close() and reaches its load after it must not start new work.
     if (this.#closed) throw new CacheClosedError()
-    const context = new LoadContext((options as Scoped)[ORIGINAL_KEY] ?? options.queryKey, key)
+    const context = new LoadContext(
+      (options as Scoped)[ORIGINAL_KEY] ?? options.queryKey,
+      key,
+      staleFor(flight),
+    )
     this.#running.add(context)
     this.#reporting.loads++
     const started = performance.now()
@@ -683,7 +740,7 @@ export class TieredCache {
       if (token !== undefined && this.#expiring.get(key) !== token) return undefined
       const now = this.#now()
       if (now >= entry.graceUntil || (soft && entry.graceUntil <= entry.expiresAt)) return tier.remove(key)
-      return tier.write(key, expiredCopy(entry, now), Math.ceil(entry.graceUntil - now), strict)
+      return tier.write(key, expiredCopy(entry, now), storeTtlMs(entry.graceUntil, now), strict)
     }
     const entry = tier.read(key)
     return entry instanceof Promise ? entry.then(expire) : expire(entry)

@@ -1,6 +1,7 @@
 // Writes and invalidations across every tier in parallel: writes report failures, invalidations reject with them.
 
 import type { CacheStoreError } from './errors.js'
+import { storeTtlMs } from './forever.js'
 import type { Tier } from './tier.js'
 import type { CacheEntry, MaybePromise } from './types.js'
 
@@ -18,7 +19,7 @@ export function writeTiers(
   to = tiers.length,
   waitForFailing = true,
 ): undefined | Promise<unknown> {
-  const ttlMs = Math.ceil(entry.graceUntil - now)
+  const ttlMs = storeTtlMs(entry.graceUntil, now)
   if (!(ttlMs >= 1)) return undefined
   let pending: Promise<unknown>[] | undefined
   for (let i = 0; i < to; i++) {

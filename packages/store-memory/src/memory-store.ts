@@ -87,12 +87,13 @@ export function createMemoryStore(name: string, options: MemoryStoreOptions = {}
   return new MemoryStore(name, new QuickLRU<string, CacheEntry>({ maxSize }))
 }
 
-/** Refuses what every store refuses: a ttl that is not a finite number above 0, and an undefined value. */
+/** Refuses what every store refuses: a ttl that is not a number above 0 (Infinity: no expiry), and undefined. */
 function checkWrite(entry: CacheEntry, ttlMs: number): void {
   if (entry.value === undefined) {
     throw new TypeError('undefined is never cached (a loader returning undefined means nothing to cache)')
   }
-  if (!(ttlMs > 0) || ttlMs === Number.POSITIVE_INFINITY) {
-    throw new RangeError(`ttlMs must be a finite number of milliseconds > 0, got ${ttlMs}`)
+  // quick-lru keeps an entry whose maxAge is Infinity until the LRU bound evicts it.
+  if (!(ttlMs > 0)) {
+    throw new RangeError(`ttlMs must be a number of milliseconds > 0 (or Infinity: no expiry), got ${ttlMs}`)
   }
 }
