@@ -17,8 +17,7 @@ export function lifetimeMs(d: unknown, option: string): number {
 
 /** `now + ms`, held at FOREVER: an infinite (or absurdly long) lifetime ends never. */
 export function instantAfter(now: number, ms: number): number {
-  const at = now + ms
-  return at < FOREVER ? at : FOREVER
+  return Math.min(now + ms, FOREVER)
 }
 
 /** The ttl a store is given for an entry kept until `graceUntil`: whole ms, or Infinity for a forever entry. */

@@ -96,7 +96,9 @@ export async function swrMany<T>(
   const graceOf = new Map(missing.map(({ key, found: near }) => [key, near.grace]))
   const plan: Plan = (flights) => {
     // Each missing key's entry within grace, if any, reaches queryFn as ctx.stale.
-    own.forEach((key, i) => markStale(flights[i], graceOf.get(key)))
+    own.forEach((key, i) => {
+      markStale(flights[i], graceOf.get(key))
+    })
     return planLoad(engine, options, policy, own, queryKeyOf, flights)
   }
   for (const [key, load] of together(engine, own, plan)) loading.set(key, load)
@@ -214,7 +216,9 @@ function refreshInBackground<T>(
   if (due.length === 0) return
   const keys = due.map(({ key }) => key)
   const plan: Plan = async (flights) => {
-    due.forEach(({ entry }, i) => markStale(flights[i], entry))
+    due.forEach(({ entry }, i) => {
+      markStale(flights[i], entry)
+    })
     const below = await Promise.all(
       due.map(({ key, index }, i) =>
         index + 1 < engine.tiers.length
