@@ -1,14 +1,9 @@
 // cache.deleteMany(keys): one batched invalidation per tier, one bus notice, running loads superseded.
 
-import { createClock, createFlakyStore, createMapStore, type MapStore } from '@tiered/testing'
+import { createClock, createFlakyStore, createMapStore } from '@tiered/testing'
 import { describe, expect, it } from 'vitest'
 import { type BusMessage, type CacheBus, TieredCache } from '../src/index.js'
-
-function localStore(name: string, batch = true): MapStore {
-  const store = createMapStore(name, { batch })
-  Object.defineProperty(store, 'local', { value: true })
-  return store
-}
+import { localStore, twoTiers as tiers } from './support/two-tiers.js'
 
 /** A bus that records what the cache publishes. */
 function recordingBus(): CacheBus & { published: BusMessage[] } {
@@ -17,12 +12,8 @@ function recordingBus(): CacheBus & { published: BusMessage[] } {
 }
 
 function twoTiers(options: { batch?: boolean } = {}) {
-  const clock = createClock()
-  const l1 = localStore('l1', options.batch)
-  const l2 = createMapStore('l2', { async: true, batch: options.batch })
   const bus = recordingBus()
-  const cache = new TieredCache({ stores: [l1, l2], now: clock.now, bus })
-  return { clock, l1, l2, bus, cache }
+  return { ...tiers({ ...options, bus }), bus }
 }
 
 describe('deleteMany(keys)', () => {

@@ -1,7 +1,7 @@
 // ttl: Infinity: entries that never expire. Their instants are FOREVER (finite, so every format carries them), the
 // stores are given ttlMs Infinity (no expiry), tags still invalidate them and cap their life at tagTtl.
 
-import { createClock, createMapStore, type MapStore } from '@tiered/testing'
+import { createClock } from '@tiered/testing'
 import { describe, expect, it, vi } from 'vitest'
 import {
   type CacheEntry,
@@ -12,22 +12,9 @@ import {
   TieredCache,
   v8Codec,
 } from '../src/index.js'
+import { localStore, twoTiers } from './support/two-tiers.js'
 
 const CENTURY = 100 * 365 * 86_400_000
-
-function localStore(name: string): MapStore {
-  const store = createMapStore(name)
-  Object.defineProperty(store, 'local', { value: true })
-  return store
-}
-
-function twoTiers(options: Partial<ConstructorParameters<typeof TieredCache>[0]> = {}) {
-  const clock = createClock()
-  const l1 = localStore('l1')
-  const l2 = createMapStore('l2', { async: true })
-  const cache = new TieredCache({ stores: [l1, l2], now: clock.now, ...options })
-  return { clock, l1, l2, cache }
-}
 
 /** A remote-like store that keeps the codec's bytes, as Redis does, on a Map store. */
 function encodedStore(codec: EntryCodec): CacheStore {

@@ -1,22 +1,11 @@
 // cache.has(key): whether a live entry exists in any tier, with its tags checked; no load, no backfill, no stats.
 
-import { createClock, createFlakyStore, createMapStore, type MapStore } from '@tiered/testing'
+import { createClock, createFlakyStore, createMapStore } from '@tiered/testing'
 import { describe, expect, it, vi } from 'vitest'
 import { TieredCache } from '../src/index.js'
+import { localStore, twoTiers as tiers } from './support/two-tiers.js'
 
-function localStore(name: string): MapStore {
-  const store = createMapStore(name)
-  Object.defineProperty(store, 'local', { value: true })
-  return store
-}
-
-function twoTiers() {
-  const clock = createClock()
-  const l1 = localStore('l1')
-  const l2 = createMapStore('l2', { async: true })
-  const cache = new TieredCache({ stores: [l1, l2], now: clock.now, defaultTtl: '1m', defaultFresh: '10s' })
-  return { clock, l1, l2, cache }
-}
+const twoTiers = () => tiers({ defaultTtl: '1m', defaultFresh: '10s' })
 
 describe('has(key)', () => {
   it('is true while the entry is alive, stale included, and false once it expired, even within its grace', async () => {

@@ -1,28 +1,9 @@
 // ctx.stale: the entry a load refreshes or replaces reaches queryFn, so a loader can refresh conditionally
 // (If-None-Match) and keep the old value on a 304 with a new lifetime.
 
-import { createClock, createMapStore, type MapStore } from '@tiered/testing'
 import { describe, expect, it, vi } from 'vitest'
-import {
-  type ManyQueryFunctionContext,
-  type QueryFunctionContext,
-  type StaleValue,
-  TieredCache,
-} from '../src/index.js'
-
-function localStore(name: string): MapStore {
-  const store = createMapStore(name)
-  Object.defineProperty(store, 'local', { value: true })
-  return store
-}
-
-function twoTiers() {
-  const clock = createClock()
-  const l1 = localStore('l1')
-  const l2 = createMapStore('l2', { async: true })
-  const cache = new TieredCache({ stores: [l1, l2], now: clock.now })
-  return { clock, l1, l2, cache }
-}
+import type { ManyQueryFunctionContext, QueryFunctionContext, StaleValue } from '../src/index.js'
+import { twoTiers } from './support/two-tiers.js'
 
 /** A loader that records the ctx.stale it was given, and returns `value`. */
 function recording<T>(value: T) {
