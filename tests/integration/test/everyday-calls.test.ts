@@ -114,7 +114,7 @@ describe('ttl: Infinity', () => {
     for (const key of ['one', 'many-a', 'many-b']) expect(await redis.pttl(prefix + key)).toBe(-1)
     // A forever entry overwritten with a ttl expires again.
     await cache.set('one', 'v', { ttl: '1m' })
-    expect(await redis.pttl(prefix + 'one')).toBeGreaterThan(0)
+    expect(await redis.pttl(`${prefix}one`)).toBeGreaterThan(0)
     await cache.close()
   })
 
@@ -125,7 +125,7 @@ describe('ttl: Infinity', () => {
       tagTtl: '1h',
     })
     await cache.set('k', 'v', { ttl: FOREVER_TTL, tags: ['t'] })
-    const pttl = await redis.pttl(prefix + 'k')
+    const pttl = await redis.pttl(`${prefix}k`)
     expect(pttl).toBeGreaterThan(3_500_000)
     expect(pttl).toBeLessThanOrEqual(3_600_000)
     await new Promise((resolve) => setTimeout(resolve, 2))
