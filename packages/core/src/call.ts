@@ -3,8 +3,10 @@
 
 import { toMs } from './duration.js'
 import type { EntryPolicy, Policies } from './entry-policy.js'
-import { type AbortableLoad, LoadContext, ManyLoadContext } from './load-context.js'
+import type { LoadFlight } from './flights.js'
+import { type AbortableLoad, LoadContext, ManyLoadContext, staleValue } from './load-context.js'
 import { ORIGINAL_KEY, type Scoped, type ScopedMany } from './namespace.js'
+import type { CallDefaults } from './options.js'
 import { toKey } from './query-key.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
 import type { LoadCallOptions, QueryFunction, QueryKey, SwrManyOptions, SwrOptions } from './types.js'
@@ -44,18 +46,25 @@ export abstract class Call {
   constructor(
     options: LoadCallOptions & { schema?: StandardSchemaV1 },
     policy: EntryPolicy,
-    backoffDefault: number,
+    defaults: CallDefaults,
   ) {
     this.policy = policy
     this.schema = options.schema
-    this.timeoutMs = msOrUndefined(options.timeout, 'timeout')
-    this.softMs = msOrUndefined(options.softTimeout, 'softTimeout')
+    // The cache's defaultTimeout / defaultSoftTimeout / failureBackoff hold where the call sets none of its own.
+    this.timeoutMs = msOrUndefined(options.timeout, 'timeout') ?? defaults.timeoutMs
+    this.softMs = msOrUndefined(options.softTimeout, 'softTimeout') ?? defaults.softMs
     this.forceFresh = options.forceFresh === true
     this.backoffMs =
-      options.failureBackoff === undefined ? backoffDefault : toMs(options.failureBackoff, 'failureBackoff')
+      options.failureBackoff === undefined
+        ? defaults.backoffMs
+        : toMs(options.failureBackoff, 'failureBackoff')
   }
 
-  abstract invoke(keys: readonly string[]): {
+  /** The context of one queryFn call for `keys` (whose `flights` carry what each load refreshes), and the call. */
+  abstract invoke(
+    keys: readonly string[],
+    flights: readonly LoadFlight[],
+  ): {
     context: AbortableLoad
     run: (context: AbortableLoad) => unknown
   }
@@ -67,16 +76,23 @@ export class OneKeyCall extends Call {
   readonly #options: SwrOptions<unknown>
   readonly #key: string
 
-  constructor(options: SwrOptions<unknown>, key: string, policy: EntryPolicy, backoffDefault: number) {
-    super(options, policy, backoffDefault)
+  constructor(options: SwrOptions<unknown>, key: string, policy: EntryPolicy, defaults: CallDefaults) {
+    super(options, policy, defaults)
     this.#options = options
     this.#key = key
   }
 
-  invoke(): { context: AbortableLoad; run: (context: AbortableLoad) => unknown } {
+  invoke(
+    _keys: readonly string[],
+    flights: readonly LoadFlight[],
+  ): { context: AbortableLoad; run: (context: AbortableLoad) => unknown } {
     const options = this.#options
     return {
-      context: new LoadContext((options as Scoped)[ORIGINAL_KEY] ?? options.queryKey, this.#key),
+      context: new LoadContext(
+        (options as Scoped)[ORIGINAL_KEY] ?? options.queryKey,
+        this.#key,
+        staleValue((flights[0] as LoadFlight).stale),
+      ),
       run: options.queryFn as QueryFunction<unknown> as unknown as (context: AbortableLoad) => unknown,
     }
   }
@@ -95,11 +111,11 @@ export class ManyKeyCall extends Call {
   readonly #queryFn: SwrManyOptions<unknown>['queryFn']
 
   /** Checks the options; throws on bad input. */
-  constructor(options: SwrManyOptions<unknown>, policies: Policies, backoffDefault: number) {
+  constructor(options: SwrManyOptions<unknown>, policies: Policies, defaults: CallDefaults) {
     checkLoadOptions(options)
     if (!Array.isArray(options.queryKeys)) throw new TypeError('queryKeys must be an array of query keys')
     const keys = options.queryKeys.map((queryKey) => toKey(queryKey))
-    super(options, policies.resolve(options), backoffDefault)
+    super(options, policies.resolve(options), defaults)
     const given = (options as ScopedMany)[ORIGINAL_KEY] ?? options.queryKeys
     const unique: string[] = []
     const queryKeyOf = new Map<string, QueryKey>()
@@ -114,11 +130,15 @@ export class ManyKeyCall extends Call {
     this.#queryFn = options.queryFn
   }
 
-  invoke(keys: readonly string[]): { context: AbortableLoad; run: (context: AbortableLoad) => unknown } {
+  invoke(
+    keys: readonly string[],
+    flights: readonly LoadFlight[],
+  ): { context: AbortableLoad; run: (context: AbortableLoad) => unknown } {
     return {
       context: new ManyLoadContext(
         keys.map((key) => this.#queryKeyOf.get(key) as QueryKey),
         keys,
+        flights.map((flight) => staleValue(flight.stale)),
       ),
       run: this.#queryFn as unknown as (context: AbortableLoad) => unknown,
     }

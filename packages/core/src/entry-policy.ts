@@ -2,6 +2,7 @@
 // over the cache's defaults, once per call, into an object nobody mutates afterwards.
 
 import { toMs } from './duration.js'
+import { instantAfter, lifetimeMs } from './forever.js'
 import type { CacheEntry, EntryOptions, LoadOptions } from './types.js'
 
 export interface EntryPolicy {
@@ -86,11 +87,11 @@ function resolvePolicy(options: EntryOptions, defaults: PolicyDefaults): EntryPo
     tags === undefined
   )
     return defaults
-  const ttl = ttlOption === undefined ? defaults.ttl : toMs(ttlOption, 'ttl')
+  const ttl = ttlOption === undefined ? defaults.ttl : lifetimeMs(ttlOption, 'ttl')
   if (ttl <= 0) throw new RangeError(`ttl must be greater than 0, got ${ttl}ms`)
   let fresh: number
   if (freshOption !== undefined) {
-    fresh = toMs(freshOption, 'fresh')
+    fresh = lifetimeMs(freshOption, 'fresh')
     if (fresh > ttl) throw new RangeError(`fresh (${fresh}ms) must not be longer than ttl (${ttl}ms)`)
   } else {
     // An explicit defaultFresh never outlives a shorter per-call ttl; without one, fresh is the ttl.
@@ -99,7 +100,7 @@ function resolvePolicy(options: EntryOptions, defaults: PolicyDefaults): EntryPo
   return {
     ttl,
     fresh,
-    grace: staleIfError === undefined ? defaults.grace : toMs(staleIfError, 'staleIfError'),
+    grace: staleIfError === undefined ? defaults.grace : lifetimeMs(staleIfError, 'staleIfError'),
     tags: tags === undefined ? undefined : checkTags(tags, defaults.tags),
   }
 }
@@ -109,28 +110,30 @@ function resolvePolicy(options: EntryOptions, defaults: PolicyDefaults): EntryPo
  * fresh with it; tags chosen there join the call's.
  */
 export function withChosen(policy: EntryPolicy, chosen: LoadOptions, defaults: PolicyDefaults): EntryPolicy {
-  const ttl = chosen.ttl === undefined ? policy.ttl : toMs(chosen.ttl, 'setOptions ttl')
+  const ttl = chosen.ttl === undefined ? policy.ttl : lifetimeMs(chosen.ttl, 'setOptions ttl')
   if (ttl <= 0) throw new RangeError(`setOptions ttl must be greater than 0, got ${ttl}ms`)
   let fresh =
-    chosen.fresh === undefined ? Math.min(policy.fresh, ttl) : toMs(chosen.fresh, 'setOptions fresh')
+    chosen.fresh === undefined ? Math.min(policy.fresh, ttl) : lifetimeMs(chosen.fresh, 'setOptions fresh')
   if (fresh > ttl) fresh = ttl
   const grace =
-    chosen.staleIfError === undefined ? policy.grace : toMs(chosen.staleIfError, 'setOptions staleIfError')
+    chosen.staleIfError === undefined
+      ? policy.grace
+      : lifetimeMs(chosen.staleIfError, 'setOptions staleIfError')
   const tags = chosen.tags === undefined ? policy.tags : checkTags(chosen.tags, policy.tags ?? defaults.tags)
   return { ttl, fresh, grace, tags }
 }
 
 /** Checks a setOptions call at once, so that a bad duration fails inside queryFn where its author can see it. */
 export function checkChosen(chosen: LoadOptions): void {
-  const ttl = chosen.ttl === undefined ? undefined : toMs(chosen.ttl, 'setOptions ttl')
+  const ttl = chosen.ttl === undefined ? undefined : lifetimeMs(chosen.ttl, 'setOptions ttl')
   if (ttl !== undefined && ttl <= 0) throw new RangeError('setOptions ttl must be greater than 0')
   if (chosen.fresh !== undefined) {
-    const fresh = toMs(chosen.fresh, 'setOptions fresh')
+    const fresh = lifetimeMs(chosen.fresh, 'setOptions fresh')
     // A fresh longer than the call's ttl is cut to it; one longer than a ttl set in the same call is a mistake.
     if (ttl !== undefined && fresh > ttl)
       throw new RangeError(`setOptions fresh (${fresh}ms) must not be longer than its ttl (${ttl}ms)`)
   }
-  if (chosen.staleIfError !== undefined) toMs(chosen.staleIfError, 'setOptions staleIfError')
+  if (chosen.staleIfError !== undefined) lifetimeMs(chosen.staleIfError, 'setOptions staleIfError')
   if (chosen.tags !== undefined) checkTags(chosen.tags, undefined)
 }
 
@@ -151,12 +154,12 @@ export function policyDefaults(
   staleIfError: unknown,
   tagTtl: unknown,
 ): PolicyDefaults {
-  const ttlMs = ttl === undefined ? 300_000 : toMs(ttl, 'defaultTtl')
+  const ttlMs = ttl === undefined ? 300_000 : lifetimeMs(ttl, 'defaultTtl')
   if (ttlMs <= 0) throw new RangeError(`defaultTtl must be greater than 0, got ${ttlMs}ms`)
-  const freshMs = fresh === undefined ? ttlMs : toMs(fresh, 'defaultFresh')
+  const freshMs = fresh === undefined ? ttlMs : lifetimeMs(fresh, 'defaultFresh')
   if (freshMs > ttlMs)
     throw new RangeError(`defaultFresh (${freshMs}ms) must not be longer than defaultTtl (${ttlMs}ms)`)
-  const grace = staleIfError === undefined ? 0 : toMs(staleIfError, 'defaultStaleIfError')
+  const grace = staleIfError === undefined ? 0 : lifetimeMs(staleIfError, 'defaultStaleIfError')
   const tagTtlMs = tagTtl === undefined ? 86_400_000 : toMs(tagTtl, 'tagTtl')
   if (tagTtlMs <= 0) throw new RangeError(`tagTtl must be greater than 0, got ${tagTtlMs}ms`)
   return {
@@ -181,9 +184,10 @@ export function makeEntry<T>(
   now: number,
   tagTtl: number,
 ): CacheEntry<T> {
-  let freshUntil = now + policy.fresh
-  let expiresAt = now + policy.ttl
-  let graceUntil = expiresAt + policy.grace
+  // An infinite lifetime (ttl: Infinity) ends at FOREVER, a finite instant every entry format keeps.
+  let freshUntil = instantAfter(now, policy.fresh)
+  let expiresAt = instantAfter(now, policy.ttl)
+  let graceUntil = instantAfter(expiresAt, policy.grace)
   const tags = policy.tags
   if (tags === undefined) return { value, createdAt, freshUntil, expiresAt, graceUntil }
   const cap = createdAt + tagTtl

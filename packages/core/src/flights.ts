@@ -2,6 +2,8 @@
 // starting another. An invalidation supersedes a key's load: it finishes, but its value is not written and no later
 // call joins it.
 
+import type { CacheEntry } from './types.js'
+
 /** What a load and the calls that join it know of it. */
 export interface LoadFlight {
   /** Set once an invalidation superseded the load: its value must not be written. */
@@ -15,6 +17,8 @@ export interface LoadFlight {
   started: boolean
   /** The tags the loaded entry will carry, so that a tag invalidation supersedes the load. */
   tags: readonly string[] | undefined
+  /** The entry the load refreshes (stale) or replaces (within grace): queryFn gets it as `ctx.stale`. */
+  readonly stale: CacheEntry | undefined
   readonly promise: Promise<unknown>
 }
 
@@ -46,7 +50,12 @@ export class Flights {
   }
 
   /** Registers a load of `key` and runs it; the key is free again once it settles (or is superseded). */
-  start(key: string, kind: FlightKind, run: (flight: LoadFlight) => Promise<unknown>): LoadFlight {
+  start(
+    key: string,
+    kind: FlightKind,
+    run: (flight: LoadFlight) => Promise<unknown>,
+    stale?: CacheEntry,
+  ): LoadFlight {
     const flight: Running = {
       forgotten: false,
       refresh: kind.refresh,
@@ -54,6 +63,7 @@ export class Flights {
       loaded: false,
       started: false,
       tags: kind.tags,
+      stale,
       promise: undefined as unknown as Promise<unknown>,
     }
     this.#running.set(key, flight)

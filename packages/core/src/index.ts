@@ -36,6 +36,7 @@ export {
   StoreTimeoutError,
 } from './errors.js'
 export type { CacheEventName, CacheEvents, CacheListener } from './events.js'
+export { FOREVER } from './forever.js'
 export { CacheNamespace } from './namespace.js'
 export type { TieredCacheOptions } from './options.js'
 export { toKey } from './query-key.js'
@@ -62,6 +63,7 @@ export type {
   QueryFunction,
   QueryFunctionContext,
   QueryKey,
+  StaleValue,
   StoreWrite,
   SwrManyOptions,
   SwrOptions,

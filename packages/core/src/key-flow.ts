@@ -53,7 +53,8 @@ export class KeyFlow {
       const value = this.#serve(key, near)
       if (value !== MISSING) {
         values.set(key, value)
-        if (this.#staleIndex >= 0) stale.push({ key, index: this.#staleIndex })
+        if (this.#staleIndex >= 0)
+          stale.push({ key, index: this.#staleIndex, entry: near.entry as CacheEntry })
         return
       }
       if (!call.forceFresh) reporting.miss(key)
@@ -75,7 +76,8 @@ export class KeyFlow {
   #answer(call: Call, key: string, found: Found): MaybePromise<unknown> {
     const value = this.#serve(key, found)
     if (value !== MISSING) {
-      if (this.#staleIndex >= 0) this.#loads.refresh(call, [{ key, index: this.#staleIndex }])
+      if (this.#staleIndex >= 0)
+        this.#loads.refresh(call, [{ key, index: this.#staleIndex, entry: found.entry as CacheEntry }])
       return value
     }
     this.#parts.reporting.miss(key)
@@ -103,7 +105,8 @@ export class KeyFlow {
   #missOne(call: Call, key: string, found: Found): Promise<unknown> {
     const joined = this.#join(call, key, found)
     if (joined !== undefined) return joined
-    return this.#await(call, key, found, this.#loads.load(call, [key])[0] as LoadFlight, undefined)
+    const flight = this.#loads.load(call, [key], [found.grace])[0] as LoadFlight
+    return this.#await(call, key, found, flight, undefined)
   }
 
   /**
@@ -123,6 +126,7 @@ export class KeyFlow {
       const started = this.#loads.load(
         call,
         own.map((i) => keys[i] as string),
+        own.map((i) => (found[i] as Found).grace),
       )
       own.forEach((i, j) => {
         answers[i] = this.#await(
@@ -204,7 +208,7 @@ export class KeyFlow {
         // Joining another's wait keeps this call's timeout; a wait this call starts carries it.
         const joined = next !== undefined && !next.refresh
         hardMs = joined ? call.timeoutMs : undefined
-        current = joined ? (next as LoadFlight) : this.#loads.waitForHolder(call, key)
+        current = joined ? (next as LoadFlight) : this.#loads.waitForHolder(call, key, current.stale)
       }
     } catch (error) {
       if (

@@ -2,7 +2,14 @@
 // AbortController per load was a tenth of the CPU of a miss.
 
 import { checkChosen } from './entry-policy.js'
-import type { LoadOptions, ManyQueryFunctionContext, QueryFunctionContext, QueryKey } from './types.js'
+import type {
+  CacheEntry,
+  LoadOptions,
+  ManyQueryFunctionContext,
+  QueryFunctionContext,
+  QueryKey,
+  StaleValue,
+} from './types.js'
 
 /** The signal and setOptions, shared by the context of one key and of many. */
 export class AbortableLoad {
@@ -45,24 +52,37 @@ export class AbortableLoad {
   }
 }
 
+/** What `ctx.stale` shows of the entry a load refreshes or replaces: its value and when it was produced. */
+export function staleValue(entry: CacheEntry | undefined): StaleValue | undefined {
+  return entry === undefined ? undefined : { value: entry.value, createdAt: entry.createdAt }
+}
+
 export class LoadContext extends AbortableLoad implements QueryFunctionContext {
   readonly queryKey: QueryKey
   readonly key: string
+  readonly stale: StaleValue | undefined
 
-  constructor(queryKey: QueryKey, key: string) {
+  constructor(queryKey: QueryKey, key: string, stale?: StaleValue) {
     super(key)
     this.queryKey = queryKey
     this.key = key
+    this.stale = stale
   }
 }
 
 export class ManyLoadContext extends AbortableLoad implements ManyQueryFunctionContext {
   readonly queryKeys: readonly QueryKey[]
   readonly keys: readonly string[]
+  readonly stale: readonly (StaleValue | undefined)[]
 
-  constructor(queryKeys: readonly QueryKey[], keys: readonly string[]) {
+  constructor(
+    queryKeys: readonly QueryKey[],
+    keys: readonly string[],
+    stale: readonly (StaleValue | undefined)[],
+  ) {
     super(keys.length === 1 ? (keys[0] as string) : `${keys[0]} and ${keys.length - 1} more`)
     this.queryKeys = queryKeys
     this.keys = keys
+    this.stale = stale
   }
 }

@@ -13,6 +13,7 @@ import { NO_LOCK } from './lease.js'
 import { runQuery } from './load-runner.js'
 import { NOTHING_FOUND } from './read-path.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
+import type { CacheEntry } from './types.js'
 import { writeTiers } from './write-path.js'
 
 /** The most keys one background refresh asks queryFn for. */
@@ -37,10 +38,11 @@ interface Batch {
   background?: boolean
 }
 
-/** A stale key and the tier that answered it. */
+/** A stale key, the tier that answered it and its entry (the refresh's `ctx.stale`). */
 export interface StaleKey {
   key: string
   index: number
+  entry: CacheEntry
 }
 
 export class Loads {
@@ -52,20 +54,24 @@ export class Loads {
 
   /**
    * Starts the loads of `keys` (that no running load may serve): one flight per key, registered before any of them
-   * runs, so that other calls join them; one queryFn call for the keys this process may load.
+   * runs, so that other calls join them; one queryFn call for the keys this process may load. `stale`: each key's
+   * entry within grace, if any (its `ctx.stale`).
    */
-  load(call: Call, keys: readonly string[]): LoadFlight[] {
+  load(call: Call, keys: readonly string[], stale: readonly (CacheEntry | undefined)[]): LoadFlight[] {
     const kind: FlightKind = { refresh: false, fresh: call.forceFresh, tags: call.policy.tags }
     if (keys.length === 1 && this.#parts.lease === undefined && !call.forceFresh) {
       // The common miss, one key and no lock: straight to the loader.
       const key = keys[0] as string
       return [
-        this.#parts.flights.start(key, kind, (flight) =>
-          this.#runBulk(call, { keys, flights: [flight] }).then(first),
+        this.#parts.flights.start(
+          key,
+          kind,
+          (flight) => this.#runBulk(call, { keys, flights: [flight] }).then(first),
+          stale[0],
         ),
       ]
     }
-    return this.#together(keys, kind, (flights) => this.#planLoad(call, keys, flights))
+    return this.#together(keys, kind, stale, (flights) => this.#planLoad(call, keys, flights))
   }
 
   /**
@@ -82,41 +88,47 @@ export class Loads {
     this.#together(
       due.map(({ key }) => key),
       kind,
+      due.map(({ entry }) => entry),
       (started) => this.#planRefresh(call, due, started),
     )
   }
 
   /**
    * A load of `key` whose lease another process was found holding: waits for the holder's value, and takes the
-   * lease itself when it ends with no value.
+   * lease itself when it ends with no value. `stale`: what the load would refresh or replace.
    */
-  waitForHolder(call: Call, key: string): LoadFlight {
+  waitForHolder(call: Call, key: string, stale: CacheEntry | undefined): LoadFlight {
     const kind: FlightKind = { refresh: false, fresh: false, tags: call.policy.tags }
-    return this.#parts.flights.start(key, kind, (flight) => this.#loadAsWaiter(call, key, flight))
+    return this.#parts.flights.start(key, kind, (flight) => this.#loadAsWaiter(call, key, flight), stale)
   }
 
   /** Registers a flight per key, then runs `plan` once for all of them; each flight settles with its key's value. */
   #together(
     keys: readonly string[],
     kind: FlightKind,
+    stale: readonly (CacheEntry | undefined)[],
     plan: (flights: readonly LoadFlight[]) => Promise<readonly Promise<unknown>[]>,
   ): LoadFlight[] {
     const flights = this.#parts.flights
     if (keys.length === 1) {
-      return [flights.start(keys[0] as string, kind, (flight) => plan([flight]).then(first))]
+      return [flights.start(keys[0] as string, kind, (flight) => plan([flight]).then(first), stale[0])]
     }
     const started: LoadFlight[] = []
     let planned: Promise<readonly Promise<unknown>[]> | undefined
     keys.forEach((key, i) => {
       started.push(
         // Every key's flight is registered before the plan starts.
-        flights.start(key, kind, () =>
-          Promise.resolve()
-            .then(() => {
-              planned ??= plan(started)
-              return planned
-            })
-            .then((each) => each[i]),
+        flights.start(
+          key,
+          kind,
+          () =>
+            Promise.resolve()
+              .then(() => {
+                planned ??= plan(started)
+                return planned
+              })
+              .then((each) => each[i]),
+          stale[i],
         ),
       )
     })
@@ -334,7 +346,7 @@ export class Loads {
       release()
       throw new CacheClosedError()
     }
-    const { context, run } = call.invoke(keys)
+    const { context, run } = call.invoke(keys, flights)
     for (const flight of flights) flight.started = true
     parts.running.add(context)
     parts.reporting.loads++

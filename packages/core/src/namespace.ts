@@ -22,7 +22,9 @@ export interface NamespaceTarget {
   swrMany<T>(options: SwrManyOptions<T>): Promise<(T | undefined)[]>
   get<T>(queryKey: QueryKey): Promise<T | undefined>
   set<T>(queryKey: QueryKey, value: T, options?: EntryOptions): Promise<void>
+  has(queryKey: QueryKey): Promise<boolean>
   delete(queryKey: QueryKey): Promise<void>
+  deleteMany(queryKeys: readonly QueryKey[]): Promise<void>
   expire(queryKey: QueryKey): Promise<void>
   deleteByTag(tags: readonly string[]): Promise<void>
   expireByTag(tags: readonly string[]): Promise<void>
@@ -91,8 +93,21 @@ export class CacheNamespace {
     )
   }
 
+  /** Whether a live entry of this view exists in any tier: no load, no backfill, nothing counted. */
+  has(queryKey: QueryKey): Promise<boolean> {
+    return this.#scoped(() => this.#cache.has(this.key(queryKey)))
+  }
+
   delete(queryKey: QueryKey): Promise<void> {
     return this.#scoped(() => this.#cache.delete(this.key(queryKey)))
+  }
+
+  /** Removes every key of `queryKeys` in this view: one batched invalidation per tier, one bus notice. */
+  deleteMany(queryKeys: readonly QueryKey[]): Promise<void> {
+    return this.#scoped(() => {
+      if (!Array.isArray(queryKeys)) throw new TypeError('deleteMany takes an array of query keys')
+      return this.#cache.deleteMany(queryKeys.map((queryKey) => this.key(queryKey)))
+    })
   }
 
   expire(queryKey: QueryKey): Promise<void> {

@@ -10,12 +10,16 @@ import type { CacheBus, CacheLock, CacheStore, Duration } from './types.js'
 export interface TieredCacheOptions {
   /** Tiers, fastest first; at least one. */
   stores: readonly CacheStore[]
-  /** How long an entry lives. Default 5 minutes. */
+  /** How long an entry lives. Default 5 minutes. `Infinity`: entries never expire unless a call says otherwise. */
   defaultTtl?: Duration
   /** How long an entry is fresh. Default: the entry's ttl. */
   defaultFresh?: Duration
-  /** How long past its ttl an entry is kept to serve when a load fails. Default 0. */
+  /** How long past its ttl an entry is kept to serve when a load fails. Default 0; `Infinity`: forever. */
   defaultStaleIfError?: Duration
+  /** `timeout` of every swr / swrMany call that sets none. Default: none (a load may take as long as it takes). */
+  defaultTimeout?: Duration
+  /** `softTimeout` of every swr / swrMany call that sets none. Default: none. */
+  defaultSoftTimeout?: Duration
   /** The clock, epoch ms. Default `Date.now`. */
   now?: () => number
   /** Called with every failure the cache reports (a tier, the bus or lock, a background or fallen-back load). */
@@ -47,7 +51,15 @@ export interface ResolvedOptions {
   bus: CacheBus | undefined
   lock: CacheLock | undefined
   lockTtlMs: number
-  failureBackoffMs: number
+  /** The timers of every swr / swrMany call that sets none of its own. */
+  calls: CallDefaults
+}
+
+/** What a call that sets no `timeout`, `softTimeout` or `failureBackoff` of its own runs with. */
+export interface CallDefaults {
+  readonly timeoutMs: number | undefined
+  readonly softMs: number | undefined
+  readonly backoffMs: number
 }
 
 export function resolveOptions(options: TieredCacheOptions, host: TierHost): ResolvedOptions {
@@ -93,7 +105,14 @@ export function resolveOptions(options: TieredCacheOptions, host: TierHost): Res
   }
   const lockTtlMs = toMs(options.lockTtl ?? 10_000, 'lockTtl')
   if (lockTtlMs <= 0) throw new RangeError('lockTtl must be greater than 0')
-  const failureBackoffMs = toMs(options.failureBackoff ?? 5_000, 'failureBackoff')
+  const timeoutMs =
+    options.defaultTimeout === undefined ? undefined : toMs(options.defaultTimeout, 'defaultTimeout')
+  if (timeoutMs !== undefined && timeoutMs <= 0) throw new RangeError('defaultTimeout must be greater than 0')
+  const softMs =
+    options.defaultSoftTimeout === undefined
+      ? undefined
+      : toMs(options.defaultSoftTimeout, 'defaultSoftTimeout')
+  const backoffMs = toMs(options.failureBackoff ?? 5_000, 'failureBackoff')
   return {
     tiers,
     defaults,
@@ -102,7 +121,7 @@ export function resolveOptions(options: TieredCacheOptions, host: TierHost): Res
     bus,
     lock,
     lockTtlMs,
-    failureBackoffMs,
+    calls: { timeoutMs, softMs, backoffMs },
   }
 }
 

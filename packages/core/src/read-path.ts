@@ -51,6 +51,9 @@ export interface Superseded {
   readonly forgotten: boolean
 }
 
+/** A scan for has(): its hit is never backfilled. */
+const NO_BACKFILL: Superseded = { forgotten: true }
+
 export interface ReadHost {
   now(): number
   report(error: unknown, tier: string, key: string): void
@@ -102,6 +105,17 @@ export class ReadPath {
       range.schema,
       range.batch === true,
     )
+  }
+
+  /**
+   * Whether some tier holds a live entry for `key` (tag stamps checked, the first entry with now < expiresAt wins).
+   * The scan counts as superseded, so that its hit is not written into the tiers above. A failing tier is a miss.
+   */
+  has(key: string): Promise<boolean> {
+    const found = this.scan(key, { flight: NO_BACKFILL })
+    return found instanceof Promise
+      ? found.then((scan) => scan.entry !== undefined)
+      : Promise.resolve(found.entry !== undefined)
   }
 
   /**

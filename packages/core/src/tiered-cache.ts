@@ -17,7 +17,12 @@ import { Landings } from './landings.js'
 import { Lease } from './lease.js'
 import { Loads } from './loads.js'
 import { CacheNamespace } from './namespace.js'
-import { type ResolvedOptions, resolveOptions, type TieredCacheOptions } from './options.js'
+import {
+  type CallDefaults,
+  type ResolvedOptions,
+  resolveOptions,
+  type TieredCacheOptions,
+} from './options.js'
 import { toKey } from './query-key.js'
 import { ReadPath } from './read-path.js'
 import { Reporting } from './reporting.js'
@@ -60,7 +65,8 @@ export class TieredCache {
   readonly #reporting: Reporting
   readonly #reader: ReadPath
   readonly #flow: KeyFlow
-  readonly #failureBackoffMs: number
+  /** defaultTimeout, defaultSoftTimeout and failureBackoff: what a call that sets none of its own runs with. */
+  readonly #callDefaults: CallDefaults
   #subscribed: Promise<void> | undefined = undefined
   #closing: Promise<void> | undefined = undefined
 
@@ -81,7 +87,7 @@ export class TieredCache {
     this.#policies = new Policies(defaults)
     this.#now = now
     this.#reporting = reporting
-    this.#failureBackoffMs = resolved.failureBackoffMs
+    this.#callDefaults = resolved.calls
     const firstShared = tiers.findIndex((tier) => !tier.local)
     let bus: BusLink | undefined
     const stamps = new TagStamps(
@@ -167,7 +173,7 @@ export class TieredCache {
       }
     }
     return this.#flow.one(
-      new OneKeyCall(options as SwrOptions<unknown>, key, policy, this.#failureBackoffMs),
+      new OneKeyCall(options as SwrOptions<unknown>, key, policy, this.#callDefaults),
       key,
     ) as Promise<T>
   }
@@ -178,7 +184,7 @@ export class TieredCache {
    */
   async swrMany<T>(options: SwrManyOptions<T>): Promise<(T | undefined)[]> {
     if (this.#parts.closed) throw new CacheClosedError()
-    const call = new ManyKeyCall(options as SwrManyOptions<unknown>, this.#policies, this.#failureBackoffMs)
+    const call = new ManyKeyCall(options as SwrManyOptions<unknown>, this.#policies, this.#callDefaults)
     return (await this.#flow.many(call, call.keys, call.unique)) as (T | undefined)[]
   }
 
@@ -210,17 +216,33 @@ export class TieredCache {
     await parts.bus?.key('set', key)
   }
 
+  /**
+   * Whether a live entry for `queryKey` (now < expiresAt, not invalidated by a tag) exists in any tier. Loads
+   * nothing, writes nothing into the tiers above the one that has it, and counts no hit or miss.
+   */
+  async has(queryKey: QueryKey): Promise<boolean> {
+    if (this.#parts.closed) throw new CacheClosedError()
+    return this.#reader.has(toKey(queryKey))
+  }
+
   /** Removes `key` from every tier; rejects with an AggregateError naming the tiers that failed. */
   async delete(queryKey: QueryKey): Promise<void> {
-    const parts = this.#parts
-    if (parts.closed) throw new CacheClosedError()
+    if (this.#parts.closed) throw new CacheClosedError()
     const key = toKey(queryKey)
-    supersede(parts, key)
-    try {
-      await invalidateTiers(this.#tiers, `delete of "${key}"`, (tier) => tier.delete(key))
-    } finally {
-      await parts.bus?.key('delete', key)
-    }
+    await this.#remove([key], `delete of "${key}"`)
+  }
+
+  /**
+   * Removes every key of `queryKeys` from every tier, with one batched delete per tier (the store's deleteMany) and
+   * one bus notice naming them all; loads of those keys running now are superseded. Rejects with an AggregateError
+   * naming the tiers that failed.
+   */
+  async deleteMany(queryKeys: readonly QueryKey[]): Promise<void> {
+    if (this.#parts.closed) throw new CacheClosedError()
+    if (!Array.isArray(queryKeys)) throw new TypeError('deleteMany takes an array of query keys')
+    // Every key is checked before anything is removed: a bad one removes nothing.
+    const keys = [...new Set(queryKeys.map((queryKey) => toKey(queryKey)))]
+    if (keys.length > 0) await this.#remove(keys, `deleteMany of ${keys.length} keys`)
   }
 
   /**
@@ -323,6 +345,19 @@ export class TieredCache {
       storeErrors: reporting.storeErrors,
       backoffHits: reporting.backoffHits,
       tiers: this.#tiers.map((tier) => tier.stats()),
+    }
+  }
+
+  /** delete and deleteMany: supersede what runs for the keys, remove them from every tier, announce them. */
+  async #remove(keys: readonly string[], what: string): Promise<void> {
+    const parts = this.#parts
+    for (const key of keys) supersede(parts, key)
+    try {
+      await invalidateTiers(this.#tiers, what, (tier) => tier.deleteMany(keys))
+    } finally {
+      // One tick's notices go out as one message.
+      const bus = parts.bus
+      if (bus !== undefined) await Promise.all(keys.map((key) => bus.key('delete', key)))
     }
   }
 

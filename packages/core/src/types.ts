@@ -8,7 +8,10 @@ export type MaybePromise<T> = T | Promise<T>
 /** Milliseconds, or a string such as `'250ms'`, `'2s'`, `'5m'`, `'1h'`, `'7d'`. */
 export type Duration = number | `${number}ms` | `${number}s` | `${number}m` | `${number}h` | `${number}d`
 
-/** What every tier stores under a key: the value and the instants that decide how it may be served. */
+/**
+ * What every tier stores under a key: the value and the instants that decide how it may be served. The instants are
+ * always finite numbers: one that never comes (`ttl: Infinity`) is `FOREVER`, so every format carries it.
+ */
 export interface CacheEntry<T = unknown> {
   value: T
   /** Epoch ms the value was produced. */
@@ -27,14 +30,15 @@ export interface CacheEntry<T = unknown> {
 export interface StoreWrite {
   key: string
   entry: CacheEntry
-  /** Whole milliseconds, `>= 1`: how long the store keeps the entry. */
+  /** Whole milliseconds, `>= 1`, or `Infinity`: how long the store keeps the entry (Infinity: no expiry). */
   ttlMs: number
 }
 
 /**
  * One tier of the cache. A synchronous tier (memory) returns plain values and keeps the hot path free of awaits.
  *
- * What the engine guarantees a store: `ttlMs` is an integer `>= 1`; a value is never `undefined`; keys are
+ * What the engine guarantees a store: `ttlMs` is an integer `>= 1`, or `Infinity` for an entry that never expires
+ * (`ttl: Infinity`: keep it with no expiry until it is deleted or evicted); a value is never `undefined`; keys are
  * compared byte for byte (case matters); calls of one key arrive in the order the application made them. What a
  * store must do: throw (or reject with) an error whose `code` is `'TIERED_SERIALIZATION'` for a value it cannot
  * encode or bytes it cannot decode; never close a client it was given; fail at once, without queueing, while its
@@ -51,7 +55,10 @@ export interface CacheStore {
    * itself treats an entry past `graceUntil` as a miss.
    */
   get(key: string): MaybePromise<CacheEntry | undefined>
-  /** Stores `entry` under `key` for `ttlMs` (an integer >= 1), replacing what was there. */
+  /**
+   * Stores `entry` under `key` for `ttlMs` (an integer >= 1), replacing what was there. `ttlMs` Infinity: keep it
+   * with no expiry (Redis: no PX/EX; Keyv: no ttl); its instants then hold FOREVER, a finite number.
+   */
   set(key: string, entry: CacheEntry, ttlMs: number): MaybePromise<void>
   /** Removes `key`; removing a missing key is not an error. */
   delete(key: string): MaybePromise<void>
@@ -118,6 +125,14 @@ export interface LoadOptions {
   tags?: readonly string[]
 }
 
+/** The entry a load refreshes or replaces: its value and when that value was produced. */
+export interface StaleValue {
+  /** The cached value (`unknown`: the loader knows its type; cast it). */
+  readonly value: unknown
+  /** Epoch ms the value was produced (the entry's `createdAt`), e.g. for `If-Modified-Since`. */
+  readonly createdAt: number
+}
+
 export interface QueryFunctionContext {
   /**
    * Aborted when the load's `timeout` elapses or the cache closes. An invalidation during the load does not abort
@@ -129,6 +144,12 @@ export interface QueryFunctionContext {
   /** The normalised string key the value is stored under. */
   readonly key: string
   /**
+   * The entry this load refreshes (it was stale) or replaces (it expired, or a tag expired it, and is still within
+   * its `staleIfError` grace); undefined for a load with no entry at hand. For a conditional refresh: send
+   * `If-None-Match`, and on 304 return `stale.value` (with `setOptions` for a new lifetime).
+   */
+  readonly stale?: StaleValue | undefined
+  /**
    * Lets the value choose its own lifetime (a `null` "not found" for 10 s, a found value for 5 min). A `ttl`
    * shorter than the call's `fresh` shortens `fresh` with it. Call it before returning.
    */
@@ -138,11 +159,14 @@ export interface QueryFunctionContext {
 export type QueryFunction<T> = (context: QueryFunctionContext) => T | PromiseLike<T>
 
 export interface EntryOptions {
-  /** How long the entry lives; after it the value is expired. Defaults to the cache's `defaultTtl`. */
+  /**
+   * How long the entry lives; after it the value is expired. Defaults to the cache's `defaultTtl`. `Infinity`: never
+   * expires (still evicted by a memory tier's bounds, still invalidated by tags; a tagged entry lives `tagTtl`).
+   */
   ttl?: Duration
-  /** How long the value is fresh; after it the value is stale and served while one refresh runs. */
+  /** How long the value is fresh; after it the value is stale and served while one refresh runs. Default: `ttl`. */
   fresh?: Duration
-  /** How long past `ttl` the entry is kept, served only when a load fails. Defaults to 0. */
+  /** How long past `ttl` the entry is kept, served only when a load fails. Defaults to 0; `Infinity`: forever. */
   staleIfError?: Duration
   /** Tags for `deleteByTag` / `expireByTag`. */
   tags?: readonly string[]
@@ -179,6 +203,8 @@ export interface ManyQueryFunctionContext {
   readonly queryKeys: readonly QueryKey[]
   /** Their stored string keys. */
   readonly keys: readonly string[]
+  /** Aligned with `keys`: what each key's load refreshes or replaces, as `QueryFunctionContext.stale`. */
+  readonly stale?: readonly (StaleValue | undefined)[]
   /** Lifetime for every value of this load. */
   setOptions(options: LoadOptions): void
 }

@@ -2,6 +2,7 @@
 
 import { expiredCopy } from './entry-policy.js'
 import { CacheStoreError } from './errors.js'
+import { storeTtlMs } from './forever.js'
 import type { Tier } from './tier.js'
 import type { CacheEntry, MaybePromise } from './types.js'
 
@@ -26,7 +27,7 @@ export function writeTiers(
   now: number,
   range?: WriteRange,
 ): undefined | Promise<unknown> {
-  const ttlMs = Math.ceil(entry.graceUntil - now)
+  const ttlMs = storeTtlMs(entry.graceUntil, now)
   if (!(ttlMs >= 1)) return undefined
   const to = range?.to ?? tiers.length
   const waitForFailing = range?.waitForFailing !== false
@@ -85,7 +86,7 @@ export function expireIn(tier: Tier, key: string, how: ExpireHow): MaybePromise<
     if (how.current !== undefined && !how.current()) return undefined
     const now = how.now()
     if (now >= entry.graceUntil || (how.soft && entry.graceUntil <= entry.expiresAt)) return tier.delete(key)
-    return tier.write(key, expiredCopy(entry, now), Math.ceil(entry.graceUntil - now), how.strict)
+    return tier.write(key, expiredCopy(entry, now), storeTtlMs(entry.graceUntil, now), how.strict)
   }
   const entry = tier.read(key)
   return entry instanceof Promise ? entry.then(expire) : expire(entry)

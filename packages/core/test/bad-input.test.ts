@@ -31,7 +31,7 @@ describe('durations', () => {
     ['negative ttl', { ttl: -1 }],
     ['zero ttl', { ttl: 0 }],
     ['NaN ttl', { ttl: Number.NaN }],
-    ['infinite ttl', { ttl: Number.POSITIVE_INFINITY }],
+    ['negative infinite ttl', { ttl: Number.NEGATIVE_INFINITY }],
     ['unparsable ttl', { ttl: 'forever' as never }],
     ['negative fresh', { fresh: -1 }],
     ['fresh above ttl', { ttl: '1s', fresh: '2s' }],

@@ -119,7 +119,7 @@ describe('setOptions and the queryFn context', () => {
     ['a negative ttl', { ttl: -1 }, /ttl/],
     ['a zero ttl', { ttl: 0 }, /ttl/],
     ['an unparsable duration', { fresh: 'soon' as never }, /fresh/],
-    ['an infinite staleIfError', { staleIfError: Number.POSITIVE_INFINITY }, /staleIfError/],
+    ['a negative infinite staleIfError', { staleIfError: Number.NEGATIVE_INFINITY }, /staleIfError/],
     ['fresh longer than its own ttl', { ttl: '10s', fresh: '1m' }, /fresh/],
     ['an empty tag', { tags: [''] }, /tag/],
     ['no options object', null, /options/],

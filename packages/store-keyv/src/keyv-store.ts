@@ -21,10 +21,12 @@ import {
 } from './keyv-instance.js'
 import { asSerializationError, entryFromRecord } from './stored-entry.js'
 
-function checkTtl(ttlMs: number): number {
+function checkTtl(ttlMs: number): number | undefined {
+  // A forever entry (ttlMs Infinity) is written without a ttl, which Keyv keeps until it is deleted.
+  if (ttlMs === Number.POSITIVE_INFINITY) return undefined
   // Keyv stores a ttl of 0 or undefined forever, and a past one as already expired: neither is what was asked.
-  if (!(ttlMs > 0) || ttlMs === Number.POSITIVE_INFINITY) {
-    throw new RangeError(`ttlMs must be a finite number of milliseconds > 0, got ${ttlMs}`)
+  if (!(ttlMs > 0)) {
+    throw new RangeError(`ttlMs must be a number of milliseconds > 0 (or Infinity: no expiry), got ${ttlMs}`)
   }
   // Backends such as Redis (PX) take whole milliseconds.
   return Math.ceil(ttlMs)
@@ -85,7 +87,7 @@ export class KeyvStore implements CacheStore {
    * CacheSerializationError whose `keys` lists them.
    */
   async setMany(items: readonly StoreWrite[]): Promise<void> {
-    const writes: { key: string; value: unknown; ttl: number }[] = []
+    const writes: { key: string; value: unknown; ttl: number | undefined }[] = []
     const leftOut: { key: string; error: unknown }[] = []
     for (const { key, entry, ttlMs } of items) {
       const ttl = checkTtl(ttlMs)

@@ -100,7 +100,7 @@ describe('createKeyvStore', () => {
 
   it('refuses a ttl that Keyv would keep forever or drop at once, and writes nothing', async () => {
     const store = createKeyvStore('keyv', new Keyv())
-    for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+    for (const ttl of [0, -1, Number.NaN, Number.NEGATIVE_INFINITY]) {
       await expect(store.set('k', entry(ttl), ttl)).rejects.toThrow(RangeError)
     }
     await expect(

@@ -162,10 +162,10 @@ function quickLruTable(lru: EntryLru, options: MemoryStoreOptions): Table {
   }
 }
 
-/** Refuses what every store refuses: a ttl that is not a finite number above 0, and an undefined value. */
+/** Refuses what every store refuses: a ttl that is not a number above 0 (Infinity: no expiry), and undefined. */
 function checkWrite(key: string, entry: CacheEntry, ttlMs: number): void {
   assertStorable(key, entry)
-  if (!(ttlMs > 0) || ttlMs === Number.POSITIVE_INFINITY) {
-    throw new RangeError(`ttlMs must be a finite number of milliseconds > 0, got ${ttlMs}`)
+  if (!(ttlMs > 0)) {
+    throw new RangeError(`ttlMs must be a number of milliseconds > 0 (or Infinity: no expiry), got ${ttlMs}`)
   }
 }

@@ -21,7 +21,7 @@ import { escapeGlob, unlinkMatching } from './clear-prefix.js'
 import { groupBySlot, mastersOf } from './cluster-slots.js'
 import { ConnectionGate, isCluster, type RedisClient } from './connection.js'
 import { setManyByScript } from './set-many-script.js'
-import { expiryAmount } from './ttl.js'
+import { expiryAmount, NO_EXPIRY } from './ttl.js'
 
 export interface RedisStoreConfig {
   /** true (default): entries are JSON. false: Node's v8 serialiser, which keeps Date, Map, Set and BigInt. */
@@ -307,14 +307,17 @@ export class RedisStore implements CacheStore {
   #write(fullKey: string, payload: string | Buffer, amount: number): Promise<unknown> {
     const client = this.client
     return this.#gate.run(() =>
-      this.#inSeconds
-        ? client.set(fullKey, payload, 'EX', amount)
-        : client.set(fullKey, payload, 'PX', amount),
+      amount === NO_EXPIRY
+        ? client.set(fullKey, payload)
+        : this.#inSeconds
+          ? client.set(fullKey, payload, 'EX', amount)
+          : client.set(fullKey, payload, 'PX', amount),
     )
   }
 
   #queueWrite(pipeline: ChainableCommander, fullKey: string, payload: string | Buffer, amount: number): void {
-    if (this.#inSeconds) pipeline.set(fullKey, payload, 'EX', amount)
+    if (amount === NO_EXPIRY) pipeline.set(fullKey, payload)
+    else if (this.#inSeconds) pipeline.set(fullKey, payload, 'EX', amount)
     else pipeline.set(fullKey, payload, 'PX', amount)
   }
 }

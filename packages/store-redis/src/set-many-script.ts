@@ -4,10 +4,13 @@
 import { createHash } from 'node:crypto'
 import type { Cluster, Redis } from 'ioredis'
 
-/** KEYS: the keys; ARGV: the payloads, then the expiry amounts, then the unit ('PX' or 'EX'). */
+/** KEYS: the keys; ARGV: the payloads, then the expiry amounts ('0': no expiry), then the unit ('PX' or 'EX'). */
 const SOURCE = `local n = #KEYS
 local unit = ARGV[2 * n + 1]
-for i = 1, n do redis.call('SET', KEYS[i], ARGV[i], unit, ARGV[n + i]) end
+for i = 1, n do
+  if ARGV[n + i] == '0' then redis.call('SET', KEYS[i], ARGV[i])
+  else redis.call('SET', KEYS[i], ARGV[i], unit, ARGV[n + i]) end
+end
 return n`
 const SHA = createHash('sha1').update(SOURCE).digest('hex')
 

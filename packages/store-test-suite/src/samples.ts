@@ -1,6 +1,6 @@
 // The entries, values and keys the cases write: every JSON shape a cached value can take, and awkward keys.
 
-import type { CacheEntry } from '@tiered/core'
+import { type CacheEntry, FOREVER } from '@tiered/core'
 
 /** An entry holding `value`, with four distinct realistic timestamps so that a swapped or rounded one shows. */
 export function sampleEntry<T>(value: T, createdAt = Date.now()): CacheEntry<T> {
@@ -11,6 +11,11 @@ export function sampleEntry<T>(value: T, createdAt = Date.now()): CacheEntry<T> 
     expiresAt: createdAt + 60_002,
     graceUntil: createdAt + 90_003,
   }
+}
+
+/** An entry written with `ttl: Infinity`: fresh, alive and kept until FOREVER (a finite instant). */
+export function foreverEntry<T>(value: T, createdAt = Date.now()): CacheEntry<T> {
+  return { value, createdAt, freshUntil: FOREVER, expiresAt: FOREVER, graceUntil: FOREVER }
 }
 
 /** Values of every JSON shape, named for the test title. Falsy ones matter most: a popular peer loses them. */

@@ -2,7 +2,7 @@
 
 import { checkEqual, fail } from '../check.js'
 import type { Suite } from '../harness.js'
-import { sampleEntry } from '../samples.js'
+import { foreverEntry, sampleEntry } from '../samples.js'
 import { expectMissWithinTtl, sleep } from '../wait-for-miss.js'
 
 export function ttlCases(suite: Suite): void {
@@ -44,6 +44,33 @@ export function ttlCases(suite: Suite): void {
         (read) => read === undefined,
         `an entry written with a ttl of ${shortMs} ms was still returned ${shortMs + lateMs} ms later`,
       )
+    },
+    { timeoutMs: testTimeoutMs },
+  )
+
+  suite.store(
+    'keeps an entry written with ttlMs Infinity (no expiry), its instants unchanged',
+    async ({ open }) => {
+      const { store } = await open()
+      const entry = foreverEntry('kept')
+      await store.set('forever', entry, Number.POSITIVE_INFINITY)
+      const batched = foreverEntry('kept by setMany')
+      await store.setMany?.([{ key: 'forever-many', entry: batched, ttlMs: Number.POSITIVE_INFINITY }])
+      // Past the short ttl every other case waits for: a store that took Infinity for "expire now" or for a short
+      // default has dropped it by then.
+      await sleep(shortMs + suite.ttl.granularityMs)
+      checkEqual(
+        await store.get('forever'),
+        entry,
+        'an entry written with ttlMs Infinity did not come back as written',
+      )
+      if (store.setMany !== undefined) {
+        checkEqual(
+          await store.get('forever-many'),
+          batched,
+          'an entry written by setMany with ttlMs Infinity did not come back as written',
+        )
+      }
     },
     { timeoutMs: testTimeoutMs },
   )

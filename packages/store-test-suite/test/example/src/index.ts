@@ -14,7 +14,7 @@ import {
 /** The client the store adapts. The application creates it, owns it, and closes it. */
 export interface TextClient {
   get(key: string): Promise<string | undefined>
-  /** Stores `text` under `key` for `ttlMs` milliseconds. */
+  /** Stores `text` under `key` for `ttlMs` milliseconds; `Infinity`: with no expiry. */
   set(key: string, text: string, ttlMs: number): Promise<void>
   delete(keys: readonly string[]): Promise<void>
   /** Every key that starts with `prefix`, taken literally (no glob). */
