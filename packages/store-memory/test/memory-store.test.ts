@@ -31,6 +31,37 @@ describe('createMemoryStore', () => {
     }
   })
 
+  it('keeps an entry written with ttlMs Infinity with no expiry, still bounded by maxSize and maxBytes', () => {
+    vi.useFakeTimers({ now: 1_000_000 })
+    try {
+      const bySize = createMemoryStore('memory', { maxSize: 3 })
+      bySize.set('forever', entry('kept'), Number.POSITIVE_INFINITY)
+      bySize.setMany([{ key: 'forever-many', entry: entry('kept too'), ttlMs: Number.POSITIVE_INFINITY }])
+      // A century on, neither has expired; the bound still evicts: two newer entries push out the oldest one.
+      vi.setSystemTime(1_000_000 + 100 * 365 * 86_400_000)
+      bySize.set('a', entry('a'), 60_000)
+      bySize.set('b', entry('b'), 60_000)
+      expect(bySize.size).toBe(3)
+      expect(bySize.getMany(['forever', 'forever-many'])).toEqual([undefined, entry('kept too')])
+      const byBytes = createMemoryStore('memory', { maxBytes: 1_000 })
+      byBytes.set('forever', entry('x'.repeat(600)), Number.POSITIVE_INFINITY)
+      byBytes.set('other', entry('y'.repeat(600)), Number.POSITIVE_INFINITY)
+      expect(byBytes.bytes).toBeLessThanOrEqual(1_000)
+      expect(byBytes.get('forever')).toBeUndefined()
+      expect(byBytes.get('other')).toEqual(entry('y'.repeat(600)))
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('refuses a ttl of 0, below 0, NaN or -Infinity, and writes nothing', () => {
+    const store = createMemoryStore('memory')
+    for (const ttl of [0, -1, Number.NaN, Number.NEGATIVE_INFINITY]) {
+      expect(() => store.set('k', entry(1), ttl)).toThrow(RangeError)
+    }
+    expect(store.get('k')).toBeUndefined()
+  })
+
   it('keeps at most maxSize entries, dropping the least recently used', () => {
     const store = createMemoryStore('memory', { maxSize: 100 })
     for (let i = 0; i < 1_000; i++) {
