@@ -8,12 +8,13 @@ import { describe, expect, inject, it } from 'vitest'
 import { createRedisStore } from '../src/index.js'
 import {
   entryOf,
-  Redis,
+  type Redis,
   uniquePrefix,
   useCluster,
   useRedis,
   watchCommands,
   watchNode,
+  withoutScripts,
 } from './support/redis.js'
 
 describe('batch methods on a single node', () => {
@@ -52,11 +53,8 @@ describe('batch methods on a single node', () => {
   })
 
   it('writes with one pipeline of SETs where the server refuses scripts', async () => {
-    const user = `noscript-${uniquePrefix('u').slice(2, 10)}`
-    await redis.call('ACL', 'SETUSER', user, 'on', 'nopass', '~*', '&*', '+@all', '-eval', '-evalsha')
-    const { host, port } = redis.options
-    const limited = new Redis({ host, port, username: user, maxRetriesPerRequest: 1 })
-    try {
+    await withoutScripts(redis, async (limited) => {
+      const { host, port } = redis.options
       const prefix = uniquePrefix('no-scripts')
       const store = createRedisStore('redis', limited, { keyPrefix: prefix })
       const items = Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, entry: entryOf(i), ttlMs: 60_000 }))
@@ -68,25 +66,8 @@ describe('batch methods on a single node', () => {
       // Once refused, the store stops asking: the third batch is plain SETs.
       expect(commands.map(([name]) => name)).toEqual(items.map(() => 'set'))
       expect(await store.getMany(items.map(({ key }) => key))).toEqual(items.map(({ entry }) => entry))
-    } finally {
-      limited.disconnect()
-      await redis.call('ACL', 'DELUSER', user)
-    }
+    })
   })
-
-  /** A client whose user may not run scripts, so that setMany takes its pipeline path; removed after `use`. */
-  async function withoutScripts(use: (client: Redis) => Promise<void>): Promise<void> {
-    const user = `noscript-${uniquePrefix('u').slice(2, 10)}`
-    await redis.call('ACL', 'SETUSER', user, 'on', 'nopass', '~*', '&*', '+@all', '-eval', '-evalsha')
-    const { host, port } = redis.options
-    const limited = new Redis({ host, port, username: user, maxRetriesPerRequest: 1 })
-    try {
-      await use(limited)
-    } finally {
-      limited.disconnect()
-      await redis.call('ACL', 'DELUSER', user)
-    }
-  }
 
   it.each([
     ['one script', false],
@@ -131,7 +112,7 @@ describe('batch methods on a single node', () => {
           'three',
         ])
       }
-      if (refuseScripts) await withoutScripts(run)
+      if (refuseScripts) await withoutScripts(redis, run)
       else await run(redis)
     },
   )

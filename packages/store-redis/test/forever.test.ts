@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { createRedisStore } from '../src/index.js'
-import { entryOf, Redis, uniquePrefix, useRedis } from './support/redis.js'
+import { entryOf, uniquePrefix, useRedis, withoutScripts } from './support/redis.js'
 
 const FOREVER_MS = Number.POSITIVE_INFINITY
 
@@ -35,11 +35,7 @@ describe('ttlMs Infinity', () => {
   )
 
   it('the pipeline where scripts are refused writes with no expiry too', async () => {
-    const user = `noscript-${uniquePrefix('u').slice(2, 10)}`
-    await redis.call('ACL', 'SETUSER', user, 'on', 'nopass', '~*', '&*', '+@all', '-eval', '-evalsha')
-    const { host, port } = redis.options
-    const limited = new Redis({ host, port, username: user, maxRetriesPerRequest: 1 })
-    try {
+    await withoutScripts(redis, async (limited) => {
       const prefix = uniquePrefix('forever-pipeline')
       const store = createRedisStore('redis', limited, { keyPrefix: prefix })
       await store.setMany([
@@ -48,9 +44,6 @@ describe('ttlMs Infinity', () => {
       ])
       expect(await redis.pttl(`${prefix}a`)).toBe(-1)
       expect(await redis.pttl(`${prefix}b`)).toBeGreaterThan(0)
-    } finally {
-      limited.disconnect()
-      await redis.call('ACL', 'DELUSER', user)
-    }
+    })
   })
 })

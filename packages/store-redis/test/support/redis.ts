@@ -113,6 +113,23 @@ export function uniquePrefix(label: string): string {
   return `${label}:${randomUUID()}:`
 }
 
+/**
+ * Runs `use` with a client of `redis`'s server whose user may not run scripts (so that setMany takes its pipeline
+ * path); the client and the user are removed afterwards.
+ */
+export async function withoutScripts(redis: Redis, use: (client: Redis) => Promise<void>): Promise<void> {
+  const user = `noscript-${uniquePrefix('u').slice(2, 10)}`
+  await redis.call('ACL', 'SETUSER', user, 'on', 'nopass', '~*', '&*', '+@all', '-eval', '-evalsha')
+  const { host, port } = redis.options
+  const limited = new Redis({ host, port, username: user, maxRetriesPerRequest: 1 })
+  try {
+    await use(limited)
+  } finally {
+    limited.disconnect()
+    await redis.call('ACL', 'DELUSER', user)
+  }
+}
+
 /** An entry fresh for a minute and alive for two. */
 export function entryOf<T>(value: T, now = Date.now()): CacheEntry<T> {
   return {
