@@ -7,10 +7,15 @@ import calculateSlot from 'cluster-key-slot'
 import { describe, expect, inject, it } from 'vitest'
 import { createRedisStore } from '../src/index.js'
 import {
+  connectClient,
+  disconnect,
   entryOf,
-  Redis,
+  ready,
+  type TestClient,
   uniquePrefix,
+  useClient,
   useCluster,
+  useClusterClient,
   useRedis,
   watchCommands,
   watchNode,
@@ -18,10 +23,19 @@ import {
 
 describe('batch methods on a single node', () => {
   const redis = useRedis()
+  const client = useClient()
+
+  /** A client under test logged in as `user` (whose password is `secret`), ready. */
+  async function connectAs(user: string): Promise<TestClient> {
+    const { host, port } = redis.options
+    const limited = connectClient(`redis://${user}:secret@${host}:${port}`)
+    await ready(limited)
+    return limited
+  }
 
   it('reads N keys with one MGET, in input order, misses as undefined', async () => {
     const prefix = uniquePrefix('mget')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     const keys = Array.from({ length: 50 }, (_, i) => `k${i}`)
     for (const [i, key] of keys.entries()) if (i % 5 !== 0) await store.set(key, entryOf(i), 60_000)
     const watch = await watchNode(redis)
@@ -34,7 +48,7 @@ describe('batch methods on a single node', () => {
 
   it('writes with one script command (its SETs run inside it) and deletes with one UNLINK', async () => {
     const prefix = uniquePrefix('pipeline')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     const items = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, entry: entryOf(i), ttlMs: 60_000 }))
     const watch = await watchNode(redis)
     await store.setMany(items)
@@ -53,9 +67,9 @@ describe('batch methods on a single node', () => {
 
   it('writes with one pipeline of SETs where the server refuses scripts', async () => {
     const user = `noscript-${uniquePrefix('u').slice(2, 10)}`
-    await redis.call('ACL', 'SETUSER', user, 'on', 'nopass', '~*', '&*', '+@all', '-eval', '-evalsha')
+    await redis.call('ACL', 'SETUSER', user, 'on', '>secret', '~*', '&*', '+@all', '-eval', '-evalsha')
     const { host, port } = redis.options
-    const limited = new Redis({ host, port, username: user, maxRetriesPerRequest: 1 })
+    const limited = await connectAs(user)
     try {
       const prefix = uniquePrefix('no-scripts')
       const store = createRedisStore('redis', limited, { keyPrefix: prefix })
@@ -69,21 +83,20 @@ describe('batch methods on a single node', () => {
       expect(commands.map(([name]) => name)).toEqual(items.map(() => 'set'))
       expect(await store.getMany(items.map(({ key }) => key))).toEqual(items.map(({ entry }) => entry))
     } finally {
-      limited.disconnect()
+      disconnect(limited)
       await redis.call('ACL', 'DELUSER', user)
     }
   })
 
   /** A client whose user may not run scripts, so that setMany takes its pipeline path; removed after `use`. */
-  async function withoutScripts(use: (client: Redis) => Promise<void>): Promise<void> {
+  async function withoutScripts(use: (client: TestClient) => Promise<void>): Promise<void> {
     const user = `noscript-${uniquePrefix('u').slice(2, 10)}`
-    await redis.call('ACL', 'SETUSER', user, 'on', 'nopass', '~*', '&*', '+@all', '-eval', '-evalsha')
-    const { host, port } = redis.options
-    const limited = new Redis({ host, port, username: user, maxRetriesPerRequest: 1 })
+    await redis.call('ACL', 'SETUSER', user, 'on', '>secret', '~*', '&*', '+@all', '-eval', '-evalsha')
+    const limited = await connectAs(user)
     try {
       await use(limited)
     } finally {
-      limited.disconnect()
+      disconnect(limited)
       await redis.call('ACL', 'DELUSER', user)
     }
   }
@@ -94,7 +107,7 @@ describe('batch methods on a single node', () => {
   ])(
     'writes each item it can encode once with %s, the unencodable ones never, and names those in keys',
     async (_, refuseScripts) => {
-      const run = async (client: Redis) => {
+      const run = async (client: TestClient) => {
         const prefix = uniquePrefix('once')
         const store = createRedisStore('redis', client, { keyPrefix: prefix })
         // The pipeline path learns that scripts are refused on its first batch; teach it before watching.
@@ -110,7 +123,7 @@ describe('batch methods on a single node', () => {
           { key: 'bad-2', entry: entryOf({ nested: [2n] }), ttlMs: 60_000 },
           { key: 'good-3', entry: entryOf('three'), ttlMs: 60_000 },
         ]
-        const watch = await watchNode(client)
+        const watch = await watchNode(redis)
         const outcome = await store.setMany(items).then(
           () => undefined,
           (error: unknown) => error,
@@ -132,7 +145,7 @@ describe('batch methods on a single node', () => {
         ])
       }
       if (refuseScripts) await withoutScripts(run)
-      else await run(redis)
+      else await run(client)
     },
   )
 
@@ -140,7 +153,7 @@ describe('batch methods on a single node', () => {
     const prefix = uniquePrefix('cache-once')
     const errors: CacheEvents['error'][] = []
     const cache = new TieredCache({
-      stores: [createRedisStore('redis', redis, { keyPrefix: prefix })],
+      stores: [createRedisStore('redis', client, { keyPrefix: prefix })],
       onError: (_, event) => errors.push(event),
       storeTimeout: '10s',
     })
@@ -164,7 +177,7 @@ describe('batch methods on a single node', () => {
   })
 
   it('sends nothing for empty batches', async () => {
-    const store = createRedisStore('redis', redis, { keyPrefix: uniquePrefix('empty') })
+    const store = createRedisStore('redis', client, { keyPrefix: uniquePrefix('empty') })
     await expect(store.getMany([])).resolves.toEqual([])
     await expect(store.setMany([])).resolves.toBeUndefined()
     await expect(store.deleteMany([])).resolves.toBeUndefined()
@@ -173,6 +186,7 @@ describe('batch methods on a single node', () => {
 
 describe('batch methods on a Redis Cluster', () => {
   const cluster = useCluster()
+  const clusterClient = useClusterClient()
 
   /** Which master (host:port) holds `key`'s slot. */
   function ownerOf(key: string): string {
@@ -182,7 +196,7 @@ describe('batch methods on a Redis Cluster', () => {
 
   it('reads keys spread over all three masters, slot by slot, in input order', async () => {
     const prefix = uniquePrefix('cluster-mget')
-    const store = createRedisStore('redis', cluster, { keyPrefix: prefix })
+    const store = createRedisStore('redis', clusterClient, { keyPrefix: prefix })
     // 60 plain keys land on every master; six keys sharing a hash tag share one slot.
     const keys = [
       ...Array.from({ length: 60 }, (_, i) => `k${i}`),
@@ -216,7 +230,7 @@ describe('batch methods on a Redis Cluster', () => {
 
   it('writes and deletes across slots, each key landing on the master that owns it', async () => {
     const prefix = uniquePrefix('cluster-write')
-    const store = createRedisStore('redis', cluster, { keyPrefix: prefix })
+    const store = createRedisStore('redis', clusterClient, { keyPrefix: prefix })
     const keys = Array.from({ length: 40 }, (_, i) => `k${i}`)
     await store.setMany(keys.map((key) => ({ key, entry: entryOf(key), ttlMs: 60_000 })))
     for (const key of keys) expect(await cluster.exists(`${prefix}${key}`)).toBe(1)
