@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: not a turbo task; scripts/test.mjs runs it after turbo.
 export const cacheDir = process.env.TIERED_RUNTIMES_DIR ?? join(homedir(), '.cache', 'tiered-runtimes')
 
 /** name -> the npm spec and the binary inside the folder it is installed in. */

@@ -30,6 +30,7 @@ const STORE_REDIS_CLIENTS = {
 const NODE_LANES = ['node22', 'node24', 'node26']
 const PACKED_LANES = ['bun1', 'deno2']
 
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: not a turbo task; scripts/test.mjs runs it after turbo.
 const only = process.env.TIERED_MATRIX?.split(',').map((name) => name.trim())
 const wanted = (lane) => only === undefined || only.includes(lane)
 

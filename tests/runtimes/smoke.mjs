@@ -18,8 +18,9 @@ const runtime = globalThis.Bun
   : globalThis.Deno
     ? `Deno ${Deno.version.deno}`
     : `Node ${process.versions.node}`
-const url = process.env.REDIS_URL
-const clusterNodes = JSON.parse(process.env.REDIS_CLUSTER_NODES ?? '[]')
+// Not a turbo task: scripts/test-runtimes.mjs runs it after turbo, and says where Redis is.
+const { REDIS_URL: url, REDIS_CLUSTER_NODES: nodesJson = '[]' } = process.env
+const clusterNodes = JSON.parse(nodesJson)
 if (!url || clusterNodes.length === 0) throw new Error('smoke.mjs needs REDIS_URL and REDIS_CLUSTER_NODES')
 const runner = { describe, it }
 const run_id = `${runtime.replace(/\W+/g, '-')}-${Date.now()}`
