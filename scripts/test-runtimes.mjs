@@ -6,7 +6,7 @@
 //     (`<node> node_modules/vitest/vitest.mjs run`, so vitest's workers and the fleet tests' child processes are that
 //     Node too). store-redis runs two of its four clients on each (all four run on Node 20): see STORE_REDIS_CLIENTS.
 //   Bun 1 and Deno 2, side by side: the packed packages (`pnpm pack`, installed with npm into a scratch project, as a
-//     user gets them) run tests/runtimes/smoke.mjs: the conformance suite on every store and a fleet smoke (bus,
+//     user gets them) run scripts/runtime-smoke/smoke.mjs: the conformance suite on every store and a fleet smoke (bus,
 //     lock, tags) on ioredis and node-redis, against a redis-server and a 3-master Cluster started here.
 //
 // The runtimes come from npm, cached outside the repo (scripts/runtimes.mjs). TIERED_MATRIX=node22,bun1 (any of
@@ -89,7 +89,7 @@ async function nodeLane(lane, runtime) {
   for (const folder of vitestPackages()) {
     const env = { ...process.env, TIERED_REDIS_CLIENTS: STORE_REDIS_CLIENTS[lane] }
     const label = `${lane} ${folder}`
-    const { code, seconds } = await runPrefixed(label, runtime.binary, [vitest, 'run'], {
+    const { code, seconds } = await runPrefixed(label, runtime.binary, [vitest, 'run', '--reporter=dot'], {
       cwd: join(root, folder),
       env,
     })
@@ -131,7 +131,7 @@ async function packedProject() {
     `${JSON.stringify({ name: 'tiered-runtime-smoke', private: true, type: 'module', dependencies }, null, 2)}\n`,
   )
   for (const file of ['smoke.mjs', 'harness.mjs'])
-    cpSync(join(root, 'tests', 'runtimes', file), join(scratch, file))
+    cpSync(join(root, 'scripts', 'runtime-smoke', file), join(scratch, file))
   const { code } = await runPrefixed(
     'npm install',
     'npm',

@@ -21,12 +21,19 @@ const steps = [
   ['sherif', [], 'workspace consistency'],
   ['knip', [], 'unused files, dependencies and exports'],
   ['turbo', ['run', 'build', 'typecheck', 'lint', 'test', '--concurrency=2', '--continue'], 'build and test'],
+  // After turbo: it needs the builds, and its lanes use both cores.
+  [process.execPath, ['scripts/test-runtimes.mjs'], 'Node 22, 24, 26, Bun 1 and Deno 2 (pnpm test:runtimes)'],
 ]
 const results = steps.map(([command, args, what]) => {
   console.log(`\n> ${command} ${args.join(' ')}   (${what})`)
-  return { command, ok: run(command, args) === 0 }
+  const stepStarted = performance.now()
+  const ok = run(command, args) === 0
+  const name = command === process.execPath ? args[0] : command
+  return { command: name, ok, took: (performance.now() - stepStarted) / 1000 }
 })
 const seconds = ((performance.now() - started) / 1000).toFixed(0)
-const summary = results.map(({ command, ok }) => `${command} ${ok ? 'ok' : 'FAILED'}`).join(', ')
+const summary = results
+  .map(({ command, ok, took }) => `${command} ${ok ? 'ok' : 'FAILED'} ${took.toFixed(0)} s`)
+  .join(', ')
 console.log(`\npnpm test: ${summary} (${seconds} s)`)
 if (results.some(({ ok }) => !ok)) process.exit(1)

@@ -6,8 +6,6 @@ import type { Cluster, Redis } from 'ioredis'
 import { ioredisConnection, isIORedisClient } from './ioredis.js'
 import { isNodeRedisClient, type NodeRedisClient, nodeRedisConnection } from './node-redis.js'
 
-export type { NodeRedisClient }
-
 /**
  * A client of either library: an ioredis `Redis` or `Cluster` (5 or 6), or a node-redis client from `createClient()`
  * or `createCluster()` (`redis` 5 or 6). The application owns it: nothing here connects, quits or closes it.

@@ -57,14 +57,9 @@ export type Redis = IORedis.Redis
 export const Cluster: typeof IORedis.Cluster = ioredis.Cluster
 export type Cluster = IORedis.Cluster
 
-/** A client of the shared redis-server (or of `url`); disconnect it yourself, or use `useRedis`. */
-export function connectRedis(options: IORedis.RedisOptions = {}, url: string = inject('redisUrl')): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 1, ...options })
-}
-
 /** A client of the shared redis-server for the whole file, disconnected after its last test. */
 export function useRedis(): Redis {
-  const redis = connectRedis()
+  const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 })
   afterAll(() => redis.disconnect())
   return redis
 }

@@ -1,5 +1,5 @@
 // What a user's app does with the packed packages, run as it is by Node, Bun or Deno (scripts/test-runtimes.mjs
-// installs the tarballs beside it): the conformance suite on every store (memory, Keyv, Redis and a Redis Cluster
+// copies it into a scratch project with the tarballs installed, which is why knip does not look at it here): the conformance suite on every store (memory, Keyv, Redis and a Redis Cluster
 // through ioredis and node-redis), then a fleet smoke per client library: two caches over one real Redis with the
 // bus, the lock and tags. REDIS_URL and REDIS_CLUSTER_NODES (JSON [{host, port}]) say where Redis is.
 
