@@ -59,9 +59,9 @@ function ensure(name) {
   return { name, binary, version }
 }
 
-/** Every runtime of the matrix, installed: { node22, node24, node26, bun1, deno2 } -> { binary, version }. */
-export function ensureRuntimes() {
-  return Object.fromEntries(Object.keys(RUNTIMES).map((name) => [name, ensure(name)]))
+/** The runtimes named (default: all), installed: { node22, node24, node26, bun1, deno2 } -> { binary, version }. */
+export function ensureRuntimes(names = Object.keys(RUNTIMES)) {
+  return Object.fromEntries(names.map((name) => [name, ensure(name)]))
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {

@@ -10,7 +10,8 @@
 //     lock, tags) on ioredis and node-redis, against a redis-server and a 3-master Cluster started here.
 //
 // The runtimes come from npm, cached outside the repo (scripts/runtimes.mjs). TIERED_MATRIX=node22,bun1 (any of
-// node22, node24, node26, bun1, deno2) runs only those. Exits non-zero when anything failed; a summary line ends it.
+// node22, node24, node26, bun1, deno2) runs only those; TIERED_MATRIX=none runs nothing (a CI workflow that runs
+// the matrix as a step of its own sets it for `pnpm test`). Exits non-zero when anything failed; a summary line ends it.
 
 import { spawn } from 'node:child_process'
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'

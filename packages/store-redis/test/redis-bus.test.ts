@@ -173,6 +173,13 @@ describe('createRedisBus on one redis-server', () => {
     await expect(once.subscribe(recorder())).rejects.toThrow(/already has a subscriber/)
     expect(() => createRedisBus(client, { channel: '' })).toThrow(TypeError)
   })
+
+  it('refuses a client of neither library with a TypeError naming both', () => {
+    for (const notAClient of [{}, null, 'redis://localhost', { publish: () => {} }]) {
+      expect(() => createRedisBus(notAClient as never)).toThrow(TypeError)
+      expect(() => createRedisBus(notAClient as never)).toThrow(/ioredis Redis or Cluster.*node-redis/)
+    }
+  })
 })
 
 describe('createRedisBus when its redis-server fails', () => {

@@ -95,6 +95,13 @@ describe('createRedisLock on one redis-server', () => {
     expect(await lock.acquire('report', 10_000)).toEqual(expect.any(String))
   })
 
+  it('refuses a client of neither library with a TypeError naming both', () => {
+    for (const notAClient of [{}, null, 'redis://localhost', { set: () => {} }]) {
+      expect(() => createRedisLock(notAClient as never)).toThrow(TypeError)
+      expect(() => createRedisLock(notAClient as never)).toThrow(/ioredis Redis or Cluster.*node-redis/)
+    }
+  })
+
   it('rejects a bad key, ttl or token with a typed error', async () => {
     const lock = lockOn(await connect(), `${uniqueName('lock-input')}:`)
     for (const ttl of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
