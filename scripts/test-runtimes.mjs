@@ -203,6 +203,6 @@ const [nodeFailures, packedFailures] = await Promise.all([
 const failures = [...nodeFailures, ...packedFailures]
 const seconds = ((performance.now() - started) / 1000).toFixed(0)
 console.log(
-  `\ntest:runtimes: ${[...nodeLanes, ...packed].join(', ')}: ${failures.length === 0 ? 'ok' : `FAILED: ${failures.join('; ')}`} (${seconds} s)`,
+  `\ntest:runtimes: ${[...nodeLanes, ...packed].join(', ') || 'no lanes'}: ${failures.length === 0 ? 'ok' : `FAILED: ${failures.join('; ')}`} (${seconds} s)`,
 )
 process.exit(failures.length === 0 ? 0 : 1)
