@@ -3,8 +3,9 @@
 // side, each against one redis-server and one 3-master Redis Cluster that test/global-setup.ts starts for it
 // (provided as `redisUrl` and `redisClusterNodes`) and stops afterwards. The fault tests start their own servers and
 // measure latencies in milliseconds, so they run last, one client at a time, with nothing else of this package
-// beside them (side by side, each one's CPU delays the other's reconnect-to-write figures on a 2-core machine). TIERED_REDIS_CLIENTS (e.g. `ioredis5,node-redis6`) runs only the clients it names: the runtime
-// matrix runs one client per library on the Node versions after the first (scripts/test-runtimes.mjs).
+// beside them (side by side, each one's CPU delays the other's reconnect-to-write figures on a 2-core machine).
+// TIERED_REDIS_CLIENTS (e.g. `ioredis5,node-redis6`) runs only the clients it names: the runtime matrix runs one
+// client on each Node after 20 (scripts/test-runtimes.mjs).
 
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 
