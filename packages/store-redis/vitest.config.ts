@@ -4,8 +4,8 @@
 // (provided as `redisUrl` and `redisClusterNodes`) and stops afterwards. The fault tests start their own servers and
 // measure latencies in milliseconds, so they run last, one client at a time, with nothing else of this package
 // beside them (side by side, each one's CPU delays the other's reconnect-to-write figures on a 2-core machine).
-// TIERED_REDIS_CLIENTS (e.g. `ioredis5,node-redis6`) runs only the clients it names: the runtime matrix runs one
-// client on each Node after 20 (scripts/test-runtimes.mjs).
+// `--project node-redis6` runs one client without its fault tests, as the runtime matrix does on each Node after 20
+// (scripts/test-runtimes.mjs).
 
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 
@@ -17,12 +17,6 @@ const CLIENTS = [
   { library: 'node-redis', major: 6 },
 ] as const
 type Client = (typeof CLIENTS)[number]
-
-const only = process.env.TIERED_REDIS_CLIENTS?.split(',').map((name) => name.trim())
-const clients = CLIENTS.filter(
-  ({ library, major }) => only === undefined || only.includes(`${library}${major}`),
-)
-if (clients.length === 0) throw new Error(`TIERED_REDIS_CLIENTS names no known client: ${only?.join(', ')}`)
 
 function project({ library, major }: Client, faults: boolean, order: number): TestProjectInlineConfiguration {
   const name = `${library}${major}`
@@ -48,8 +42,8 @@ export default defineConfig({
     maxWorkers: 3,
     isolate: false,
     projects: [
-      ...clients.map((client) => project(client, false)),
-      ...clients.map((client) => project(client, true)),
+      ...CLIENTS.map((client) => project(client, false, 0)),
+      ...CLIENTS.map((client, order) => project(client, true, order)),
     ],
   },
 })
