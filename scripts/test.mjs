@@ -30,12 +30,18 @@ const steps = [
   ],
   ['turbo', ['run', 'build', 'typecheck', 'lint', 'test', '--concurrency=2', '--continue'], 'build and test'],
   ['tsx', ['scripts/release-rehearsal.ts'], 'release rehearsal on a local registry', 'release:rehearse'],
+  // After turbo: it needs the builds, and its lanes use both cores.
+  [process.execPath, ['scripts/test-runtimes.mjs'], 'Node 22, 24, 26, Bun 1 and Deno 2', 'test:runtimes'],
 ]
 const results = steps.map(([command, args, what, name = command]) => {
   console.log(`\n> ${command} ${args.join(' ')}   (${what})`)
-  return { name, ok: run(command, args) === 0 }
+  const stepStarted = performance.now()
+  const ok = run(command, args) === 0
+  return { name, ok, took: (performance.now() - stepStarted) / 1000 }
 })
 const seconds = ((performance.now() - started) / 1000).toFixed(0)
-const summary = results.map(({ name, ok }) => `${name} ${ok ? 'ok' : 'FAILED'}`).join(', ')
+const summary = results
+  .map(({ name, ok, took }) => `${name} ${ok ? 'ok' : 'FAILED'} ${took.toFixed(0)} s`)
+  .join(', ')
 console.log(`\npnpm test: ${summary} (${seconds} s)`)
 if (results.some(({ ok }) => !ok)) process.exit(1)

@@ -14,6 +14,7 @@ const PACKAGES = [
   '@keyv/redis',
   'lru-cache',
   'ioredis',
+  'redis',
 ]
 
 export function installedVersions(): Record<string, string> {

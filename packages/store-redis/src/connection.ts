@@ -1,23 +1,11 @@
-// The one place that knows how an ioredis client (major 5 or 6, Redis or Cluster) reports its connection, so
-// that the store fails at once, without queueing, while the client knows it is disconnected.
-//
-// What differs between ioredis 5 and 6 and matters here: nothing in the commands the store sends (GET, MGET, SET,
-// EVALSHA, UNLINK, SCAN, their Buffer forms and pipelines keep their names and reply shapes; 6 speaks RESP3 with
-// `replyMapping: 'legacy'`, which gives the store the replies of 5). Both mark a Cluster with `isCluster` and
-// report `status` with the same names ('wait', 'connecting', 'connect', 'ready', 'reconnecting', 'close', 'end')
-// and events. What differs is the default reconnect delay (5: 50 ms more per attempt up to 2 s; 6: doubling from
-// 50 ms up to 5 s plus up to 200 ms of jitter), which bounds how soon the tier is used again after an outage: the
-// README names it.
+// The one place that decides whether a call may go to Redis now, for every client library: the store, the bus and
+// the lock fail at once, without queueing, while the client knows it is disconnected (RedisConnection says how each
+// library reports it).
 
-import type { Cluster, Redis } from 'ioredis'
+import { connectionOf, type RedisClient } from './clients/connection-of.js'
+import type { RedisConnection } from './clients/redis-connection.js'
 
-/** An ioredis `Redis` or `Cluster`, of major 5 or 6. */
-export type RedisClient = Redis | Cluster
-
-/** ioredis marks both of its clients; checking the flag works across copies and majors, unlike instanceof. */
-export function isCluster(client: RedisClient): client is Cluster {
-  return client.isCluster === true
-}
+export type { RedisClient }
 
 /** The client has been ready before and is now reconnecting or closed; the call was not sent, or got no answer. */
 export class RedisDisconnectedError extends Error {
@@ -38,8 +26,6 @@ export class RedisDisconnectedError extends Error {
   }
 }
 
-const DROP_EVENTS = ['close', 'end'] as const
-
 /**
  * Watches one client for every store on it (one set of listeners per client, whatever the number of stores).
  * Before the client has ever been ready (start-up) calls go through and may wait for the first connection, so the
@@ -47,8 +33,9 @@ const DROP_EVENTS = ['close', 'end'] as const
  * once, and calls in flight when the connection drops reject at the drop.
  */
 export class ConnectionGate {
-  readonly #client: RedisClient
+  readonly connection: RedisConnection
   #wasReady: boolean
+  #listening: (() => void)[] = []
   #users = 0
   /** Rejecters of the calls sent and not yet answered; replaced, not cleared in place, at each drop. */
   #inFlight = new Set<(error: Error) => void>()
@@ -59,36 +46,35 @@ export class ConnectionGate {
     if (this.#inFlight.size === 0) return
     const dropped = this.#inFlight
     this.#inFlight = new Set()
-    const error = new RedisDisconnectedError(this.#client.status, true)
+    const error = new RedisDisconnectedError(this.connection.status(), true)
     for (const reject of dropped) reject(error)
   }
 
-  private constructor(client: RedisClient) {
-    this.#client = client
-    this.#wasReady = client.status === 'ready'
+  private constructor(connection: RedisConnection) {
+    this.connection = connection
+    this.#wasReady = connection.isReady()
   }
 
-  /** The gate of `client`, shared by every store on it; give it back with `release()`. */
+  /** The gate of `client`, shared by every store, bus and lock on it; give it back with `release()`. */
   static acquire(client: RedisClient): ConnectionGate {
-    let gate = gates.get(client)
+    const connection = connectionOf(client)
+    let gate = gates.get(connection)
     if (gate === undefined) {
-      gate = new ConnectionGate(client)
-      gates.set(client, gate)
+      gate = new ConnectionGate(connection)
+      gates.set(connection, gate)
     }
     if (gate.#users++ === 0) {
-      // Listening again after every store let go: the client may have become ready meanwhile.
-      if (client.status === 'ready') gate.#wasReady = true
-      client.on('ready', gate.#onReady)
-      for (const event of DROP_EVENTS) client.on(event, gate.#onDrop)
+      // Listening again after every user let go: the client may have become ready meanwhile.
+      if (connection.isReady()) gate.#wasReady = true
+      gate.#listening = [connection.on('ready', gate.#onReady), connection.on('drop', gate.#onDrop)]
     }
     return gate
   }
 
   /** undefined when a call may be sent now; else the error to reject it with. */
   refusal(): RedisDisconnectedError | undefined {
-    const status = this.#client.status
-    if (status === 'ready' || !this.#wasReady) return undefined
-    return new RedisDisconnectedError(status, false)
+    if (!this.#wasReady || this.connection.isReady()) return undefined
+    return new RedisDisconnectedError(this.connection.status(), false)
   }
 
   /** `send()`'s promise, which also rejects at once if the connection drops before it settles. */
@@ -114,9 +100,8 @@ export class ConnectionGate {
   /** One store is done with the gate; the last one takes its listeners off the client, which stays as it is. */
   release(): void {
     if (this.#users === 0 || --this.#users > 0) return
-    this.#client.off('ready', this.#onReady)
-    for (const event of DROP_EVENTS) this.#client.off(event, this.#onDrop)
+    for (const off of this.#listening.splice(0)) off()
   }
 }
 
-const gates = new WeakMap<RedisClient, ConnectionGate>()
+const gates = new WeakMap<RedisConnection, ConnectionGate>()

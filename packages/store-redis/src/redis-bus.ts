@@ -2,14 +2,13 @@
 // channel, subscribe listens on a connection of its own and says gap() each time that connection comes back.
 
 import type { BusHandlers, BusMessage, CacheBus } from '@tiered/core'
-import type { Cluster, Redis } from 'ioredis'
+import type { Subscriber } from './clients/redis-connection.js'
+import { ConnectionGate, type RedisClient } from './connection.js'
 
 export interface RedisBusConfig {
   /** The pub/sub channel every cache of the fleet shares. Default `'tiered:bus'`. */
   channel?: string
 }
-
-type RedisClient = Redis | Cluster
 
 /** Wire format version, the first element of every notice. */
 const FORMAT = 1
@@ -89,66 +88,20 @@ function decodeBusMessage(text: string): BusMessage {
 }
 
 /**
- * Tells whether `client` knows it is disconnected: it was ready once and is not now, or it has ended. A command sent
- * then would wait in ioredis's offline queue and run later, which neither the bus nor the lock may do.
- */
-export function watchConnection(client: RedisClient): {
-  assertConnected(action: string): void
-  dispose(): void
-} {
-  let wasReady = client.status === 'ready'
-  const onReady = (): void => {
-    wasReady = true
-  }
-  client.on('ready', onReady)
-  return {
-    assertConnected(action) {
-      const status = client.status
-      if (status === 'ready') return
-      const firstConnect = !wasReady && (status === 'wait' || status === 'connecting' || status === 'connect')
-      if (firstConnect) return
-      throw new Error(`Cannot ${action}: the Redis client is disconnected (status '${status}')`)
-    },
-    dispose() {
-      client.off('ready', onReady)
-    },
-  }
-}
-
-function isCluster(client: RedisClient): client is Cluster {
-  return (client as { isCluster?: unknown }).isCluster === true
-}
-
-/**
- * Opens a subscriber connection that never reconnects by itself (the bus does, so that it sees every reconnect):
- * a duplicate of a single-node client, or, on a Cluster, a connection to one of its nodes (`attempt` picks which).
- * Classic PUBLISH reaches every node of a Cluster, so any one node delivers every message.
- */
-function openSubscriber(client: RedisClient, attempt: number): Redis | undefined {
-  const overrides = {
-    autoResubscribe: false,
-    lazyConnect: false,
-    enableOfflineQueue: true,
-    retryStrategy: () => null,
-  }
-  if (!isCluster(client)) return client.duplicate(overrides)
-  const nodes = client.nodes('all')
-  const node = nodes[attempt % Math.max(nodes.length, 1)]
-  return node?.duplicate(overrides)
-}
-
-/**
- * A `CacheBus` on Redis pub/sub for a `Redis` or `Cluster` client of ioredis 5 or 6. Publishing uses `client`;
- * subscribing opens a connection of its own, which `close()` ends. `client` itself is never closed.
+ * A `CacheBus` on Redis pub/sub for an ioredis `Redis` or `Cluster` (5 or 6) or a node-redis `createClient()` or
+ * `createCluster()` (5 or 6). Publishing uses `client`; subscribing opens a connection of its own, which `close()`
+ * ends. `client` itself is never closed.
  */
 export function createRedisBus(client: RedisClient, config: RedisBusConfig = {}): CacheBus {
   const channel = config.channel ?? 'tiered:bus'
   if (typeof channel !== 'string' || channel === '') {
     throw new TypeError('createRedisBus: channel must be a non-empty string')
   }
-  const connection = watchConnection(client)
+  // A TypeError naming both libraries for anything else; fails a publish at once while the client is disconnected.
+  const gate = ConnectionGate.acquire(client)
+  const redis = gate.connection
   let handlers: BusHandlers | undefined
-  let subscriber: Redis | undefined
+  let subscriber: Subscriber | undefined
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined
   let failedAttempts = 0
   let subscriptions = 0
@@ -202,7 +155,7 @@ export function createRedisBus(client: RedisClient, config: RedisBusConfig = {})
   const connect = (): void => {
     reconnectTimer = undefined
     if (closed) return
-    const current = openSubscriber(client, failedAttempts)
+    const current = redis.openSubscriber(failedAttempts)
     if (current === undefined) {
       // A Cluster that knows no node yet: try again shortly.
       failedAttempts++
@@ -210,27 +163,17 @@ export function createRedisBus(client: RedisClient, config: RedisBusConfig = {})
       return
     }
     subscriber = current
-    current.on('error', reportOutage)
-    current.on('message', (from: string, text: string) => {
-      if (from === channel) deliver(text)
-    })
-    current.once('ready', () => {
-      current.subscribe(channel).then(
-        () => {
-          if (!closed && subscriber === current) subscribed()
-        },
-        (error: unknown) => {
-          reportOutage(error)
-          current.disconnect()
-        },
-      )
-    })
-    current.once('end', () => {
+    current.onError(reportOutage)
+    // A dropped or failed subscriber connection ends; the next one's subscription is the gap.
+    current.onEnd(() => {
       if (closed || subscriber !== current) return
       subscriber = undefined
       failedAttempts++
       scheduleReconnect()
     })
+    current.subscribe(channel, deliver).then(() => {
+      if (!closed && subscriber === current) subscribed()
+    }, reportOutage)
   }
 
   const scheduleReconnect = (): void => {
@@ -243,8 +186,9 @@ export function createRedisBus(client: RedisClient, config: RedisBusConfig = {})
   return {
     async publish(message) {
       const encoded = encodeBusMessage(message)
-      connection.assertConnected('publish a bus message')
-      await Promise.all(encoded.map((text) => client.publish(channel, text)))
+      const refusal = gate.refusal()
+      if (refusal !== undefined) throw refusal
+      await Promise.all(encoded.map((text) => redis.publish(channel, text)))
     },
 
     subscribe(given) {
@@ -265,10 +209,10 @@ export function createRedisBus(client: RedisClient, config: RedisBusConfig = {})
     close() {
       if (closed) return
       closed = true
-      connection.dispose()
+      gate.release()
       if (reconnectTimer !== undefined) clearTimeout(reconnectTimer)
       reconnectTimer = undefined
-      subscriber?.disconnect()
+      subscriber?.close()
       subscriber = undefined
       firstSubscribed?.()
     },

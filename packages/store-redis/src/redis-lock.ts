@@ -3,8 +3,7 @@
 
 import { randomBytes } from 'node:crypto'
 import type { CacheLock } from '@tiered/core'
-import type { Cluster, Redis } from 'ioredis'
-import { watchConnection } from './redis-bus.js'
+import { ConnectionGate, type RedisClient } from './connection.js'
 
 export interface RedisLockConfig {
   /** Put before every lease key. Default `'tiered:lock:'`. */
@@ -18,13 +17,20 @@ function checkKey(key: unknown): asserts key is string {
 }
 
 /**
- * A `CacheLock` on a `Redis` or `Cluster` client of ioredis 5 or 6 (each lease is one key, so a Cluster routes it by
- * slot). It fails at once while the client knows it is disconnected, and never closes `client`.
+ * A `CacheLock` on an ioredis `Redis` or `Cluster` (5 or 6) or a node-redis `createClient()` or `createCluster()`
+ * (5 or 6); each lease is one key, so a Cluster routes it by slot. It fails at once while the client knows it is disconnected, and never closes `client`.
  */
-export function createRedisLock(client: Redis | Cluster, config: RedisLockConfig = {}): CacheLock {
+export function createRedisLock(client: RedisClient, config: RedisLockConfig = {}): CacheLock {
   const keyPrefix = config.keyPrefix ?? 'tiered:lock:'
   if (typeof keyPrefix !== 'string') throw new TypeError('createRedisLock: keyPrefix must be a string')
-  const connection = watchConnection(client)
+  // A TypeError naming both libraries for anything else.
+  const gate = ConnectionGate.acquire(client)
+  const redis = gate.connection
+  let closed = false
+  const assertConnected = (): void => {
+    const refusal = gate.refusal()
+    if (refusal !== undefined) throw refusal
+  }
 
   return {
     async acquire(key, ttlMs) {
@@ -34,22 +40,23 @@ export function createRedisLock(client: Redis | Cluster, config: RedisLockConfig
       if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) {
         throw new RangeError(`A lease ttl must be a whole number of milliseconds, at least 1; got ${ttlMs}`)
       }
-      connection.assertConnected('acquire a lease')
+      assertConnected()
       const token = randomBytes(16).toString('base64url')
-      const reply = await client.set(keyPrefix + key, token, 'PX', ttlMs, 'NX')
-      return reply === 'OK' ? token : undefined
+      return (await redis.setIfAbsent(keyPrefix + key, token, ttlMs)) ? token : undefined
     },
 
     async release(key, token) {
       checkKey(key)
       if (typeof token !== 'string' || token === '')
         throw new TypeError('A lease token must be a non-empty string')
-      connection.assertConnected('release a lease')
-      await client.eval(RELEASE_SCRIPT, 1, keyPrefix + key, token)
+      assertConnected()
+      await redis.eval(RELEASE_SCRIPT, [keyPrefix + key], [token])
     },
 
     close() {
-      connection.dispose()
+      if (closed) return
+      closed = true
+      gate.release()
     },
   }
 }

@@ -1,4 +1,4 @@
-// The Redis tier: ioredis calls mapped onto CacheStore, for one Redis or a Redis Cluster, with every key under
+// The Redis tier: a Redis client's calls (ioredis or node-redis, through RedisConnection) mapped onto CacheStore, for one Redis or a Redis Cluster, with every key under
 // the store's own keyPrefix and every entry (value and timestamps) serialised as JSON, v8 or your format.
 
 import {
@@ -16,12 +16,12 @@ import {
   v8Codec,
   withCompression,
 } from '@tiered/core'
-import type { ChainableCommander } from 'ioredis'
 import { escapeGlob, unlinkMatching } from './clear-prefix.js'
-import { groupBySlot, mastersOf } from './cluster-slots.js'
-import { ConnectionGate, isCluster, type RedisClient } from './connection.js'
+import type { RedisConnection } from './clients/redis-connection.js'
+import { groupBySlot } from './cluster-slots.js'
+import { ConnectionGate, type RedisClient } from './connection.js'
 import { setManyByScript } from './set-many-script.js'
-import { expiryAmount, NO_EXPIRY } from './ttl.js'
+import { expiryAmount } from './ttl.js'
 
 export interface RedisStoreConfig {
   /** true (default): entries are JSON. false: Node's v8 serialiser, which keeps Date, Map, Set and BigInt. */
@@ -32,7 +32,8 @@ export interface RedisStoreConfig {
   useIntegerForTtl?: boolean
   /**
    * Put before every key of every command, e.g. `'cache:'`. `clear()` deletes exactly the keys under it and
-   * refuses to run without one. Set it here, not as ioredis's own `keyPrefix`, which SCAN does not honour.
+   * refuses to run without one. Set it here, not as the client's own `keyPrefix` (ioredis; node-redis 6), which
+   * SCAN does not honour.
    */
   keyPrefix?: string
   /**
@@ -50,6 +51,8 @@ export class RedisStore implements CacheStore {
   readonly #codec: EntryCodec
   readonly #inSeconds: boolean
   readonly #cluster: boolean
+  /** The client's commands, whichever library it comes from. */
+  readonly #redis: RedisConnection
   /** Fails calls at once while the client, once ready, is disconnected, and calls in flight at a drop. */
   readonly #gate: ConnectionGate
   #closed = false
@@ -59,23 +62,27 @@ export class RedisStore implements CacheStore {
   constructor(name: string, client: RedisClient, config: RedisStoreConfig = {}) {
     if (typeof name !== 'string' || name.length === 0)
       throw new TypeError('a Redis store needs a non-empty name')
-    if (client === null || typeof client !== 'object' || typeof client.getBuffer !== 'function') {
-      throw new TypeError('client must be an ioredis Redis or Cluster instance')
-    }
-    if (client.options?.keyPrefix) {
+    // A TypeError naming both libraries for anything else.
+    const gate = ConnectionGate.acquire(client)
+    if (gate.connection.clientKeyPrefix !== undefined) {
+      gate.release()
       throw new TypeError(
-        'the ioredis client has its own keyPrefix option, which SCAN does not honour, so clear() could not find ' +
-          'the keys; create the client without it and pass { keyPrefix } to createRedisStore instead',
+        `the ${gate.connection.library} client has its own keyPrefix option, which SCAN does not honour, so clear() ` +
+          'could not find the keys; create the client without it and pass { keyPrefix } to createRedisStore instead',
       )
     }
     const { keyPrefix = '', serializer, useJsonMarshalling = true, useIntegerForTtl = false } = config
-    if (typeof keyPrefix !== 'string') throw new TypeError('keyPrefix must be a string')
+    if (typeof keyPrefix !== 'string') {
+      gate.release()
+      throw new TypeError('keyPrefix must be a string')
+    }
     if (
       serializer !== undefined &&
       (serializer === null ||
         typeof serializer.serialize !== 'function' ||
         typeof serializer.deserialize !== 'function')
     ) {
+      gate.release()
       throw new TypeError('serializer must have serialize(entry) and deserialize(raw) functions')
     }
     this.name = name
@@ -87,22 +94,20 @@ export class RedisStore implements CacheStore {
       config.compression,
     )
     this.#inSeconds = useIntegerForTtl === true
-    this.#cluster = isCluster(client)
-    this.#gate = ConnectionGate.acquire(client)
+    this.#gate = gate
+    this.#redis = gate.connection
+    this.#cluster = gate.connection.isCluster
   }
 
   /** `.then` rather than `async`: on the L2 hit path it saves a promise and a hop per read. */
   get(key: string): Promise<CacheEntry | undefined> {
     const codec = this.#codec
     const fullKey = this.keyPrefix + key
-    if (codec.reads === 'text') {
-      return this.#gate
-        .run(() => this.client.get(fullKey))
-        .then((text) => (text === null ? undefined : codec.decode(text, key)))
-    }
+    const binary = codec.reads !== 'text'
+    // The reply's type follows the codec: text exactly when the codec reads text.
     return this.#gate
-      .run(() => this.client.getBuffer(fullKey))
-      .then((raw) => (raw === null ? undefined : codec.decode(raw, key)))
+      .run(() => this.#redis.get(fullKey, binary))
+      .then((reply) => (reply == null ? undefined : this.#decode(reply, key)))
   }
 
   async set(key: string, entry: CacheEntry, ttlMs: number): Promise<void> {
@@ -119,7 +124,7 @@ export class RedisStore implements CacheStore {
 
   async delete(key: string): Promise<void> {
     const fullKey = this.keyPrefix + key
-    await this.#gate.run(() => this.client.unlink(fullKey))
+    await this.#gate.run(() => this.#redis.unlink([fullKey]))
   }
 
   /** One MGET on a single node; on a Cluster one MGET per hash slot, in parallel. Entries come in input order. */
@@ -185,11 +190,11 @@ export class RedisStore implements CacheStore {
     if (keys.length === 0) return
     const fullKeys = this.#fullKeys(keys)
     if (!this.#cluster) {
-      await this.#gate.run(() => this.client.unlink(fullKeys))
+      await this.#gate.run(() => this.#redis.unlink(fullKeys))
       return
     }
     await Promise.all(
-      groupBySlot(fullKeys).map(({ keys: slotKeys }) => this.#gate.run(() => this.client.unlink(slotKeys))),
+      groupBySlot(fullKeys).map(({ keys: slotKeys }) => this.#gate.run(() => this.#redis.unlink(slotKeys))),
     )
   }
 
@@ -207,20 +212,13 @@ export class RedisStore implements CacheStore {
     const refusal = this.#gate.refusal()
     if (refusal !== undefined) throw refusal
     const pattern = `${escapeGlob(this.keyPrefix)}*`
-    const client = this.client
-    if (!isCluster(client)) {
-      await unlinkMatching(client, pattern, (keys) => client.unlink(keys))
-      return
-    }
-    // SCAN runs on each master; the deletes go through the cluster client, which routes (and redirects) per slot.
-    const masters = await mastersOf(client)
-    await Promise.all(
-      masters.map((node) =>
-        unlinkMatching(node, pattern, (keys) =>
-          Promise.all(groupBySlot(keys).map(({ keys: slotKeys }) => client.unlink(slotKeys))),
-        ),
-      ),
-    )
+    const redis = this.#redis
+    // SCAN runs on each master; the deletes go through the client, which routes (and redirects) per slot.
+    const unlink = this.#cluster
+      ? (keys: Buffer[]) => Promise.all(groupBySlot(keys).map(({ keys: slotKeys }) => redis.unlink(slotKeys)))
+      : (keys: Buffer[]) => redis.unlink(keys)
+    const nodes = await redis.scanNodes()
+    await Promise.all(nodes.map((node) => unlinkMatching(node, pattern, unlink)))
   }
 
   /**
@@ -242,10 +240,8 @@ export class RedisStore implements CacheStore {
 
   /** Text replies for JSON, Buffer replies for every other format. */
   #mget(fullKeys: string[]): Promise<(string | Buffer | null)[]> {
-    const client = this.client
-    return this.#codec.reads === 'text'
-      ? this.#gate.run(() => client.mget(fullKeys))
-      : this.#gate.run(() => client.mgetBuffer(fullKeys))
+    const binary = this.#codec.reads !== 'text'
+    return this.#gate.run(() => this.#redis.mget(fullKeys, binary))
   }
 
   #decode(reply: string | Buffer, key: string): CacheEntry {
@@ -264,7 +260,7 @@ export class RedisStore implements CacheStore {
     return entries
   }
 
-  /** SETs the items at `indexes` (all when undefined): one command alone, else one pipeline. */
+  /** SETs the items at `indexes` (all when undefined): one command alone, else one script (or SETs sent together). */
   async #writeBatch(
     indexes: readonly number[] | undefined,
     fullKeys: readonly string[],
@@ -277,48 +273,29 @@ export class RedisStore implements CacheStore {
       await this.#write(fullKeys[i] as string, payloads[i] as string | Buffer, amounts[i] as number)
       return
     }
-    if (this.#scripts) {
-      const keys = new Array<string>(count)
-      const batchPayloads = new Array<string | Buffer>(count)
-      const batchAmounts = new Array<number>(count)
-      for (let n = 0; n < count; n++) {
-        const i = indexes === undefined ? n : (indexes[n] as number)
-        keys[n] = fullKeys[i] as string
-        batchPayloads[n] = payloads[i] as string | Buffer
-        batchAmounts[n] = amounts[i] as number
-      }
-      const unit = this.#inSeconds ? 'EX' : 'PX'
-      const outcome = await this.#gate.run(() =>
-        setManyByScript(this.client, keys, batchPayloads, batchAmounts, unit),
-      )
-      if (outcome === 'written') return
-      // This server refuses scripts: pipelines from now on.
-      this.#scripts = false
-    }
-    const pipeline = this.client.pipeline()
+    const keys = new Array<string>(count)
+    const batchPayloads = new Array<string | Buffer>(count)
+    const batchAmounts = new Array<number>(count)
     for (let n = 0; n < count; n++) {
       const i = indexes === undefined ? n : (indexes[n] as number)
-      this.#queueWrite(pipeline, fullKeys[i] as string, payloads[i] as string | Buffer, amounts[i] as number)
+      keys[n] = fullKeys[i] as string
+      batchPayloads[n] = payloads[i] as string | Buffer
+      batchAmounts[n] = amounts[i] as number
     }
-    const results = await this.#gate.run(() => pipeline.exec())
-    for (const [error] of results ?? []) if (error) throw error
+    const unit = this.#inSeconds ? 'EX' : 'PX'
+    if (this.#scripts) {
+      const outcome = await this.#gate.run(() =>
+        setManyByScript(this.#redis, keys, batchPayloads, batchAmounts, unit),
+      )
+      if (outcome === 'written') return
+      // This server refuses scripts: plain SETs sent together from now on.
+      this.#scripts = false
+    }
+    await this.#gate.run(() => this.#redis.setEach(keys, batchPayloads, unit, batchAmounts))
   }
 
   #write(fullKey: string, payload: string | Buffer, amount: number): Promise<unknown> {
-    const client = this.client
-    return this.#gate.run(() =>
-      amount === NO_EXPIRY
-        ? client.set(fullKey, payload)
-        : this.#inSeconds
-          ? client.set(fullKey, payload, 'EX', amount)
-          : client.set(fullKey, payload, 'PX', amount),
-    )
-  }
-
-  #queueWrite(pipeline: ChainableCommander, fullKey: string, payload: string | Buffer, amount: number): void {
-    if (amount === NO_EXPIRY) pipeline.set(fullKey, payload)
-    else if (this.#inSeconds) pipeline.set(fullKey, payload, 'EX', amount)
-    else pipeline.set(fullKey, payload, 'PX', amount)
+    return this.#gate.run(() => this.#redis.set(fullKey, payload, this.#inSeconds ? 'EX' : 'PX', amount))
   }
 }
 
@@ -335,7 +312,8 @@ function combineFailures(failures: CacheSerializationError[]): CacheSerializatio
 }
 
 /**
- * A tier on an ioredis `Redis` or `Cluster` that the application owns: the store never quits it, so quit it
+ * A tier on a client the application owns: an ioredis `Redis` or `Cluster`, or a node-redis `createClient()` or
+ * `createCluster()` (connect it yourself): the store never quits it, so quit it
  * yourself after `cache.close()`.
  */
 export function createRedisStore(name: string, client: RedisClient, config?: RedisStoreConfig): RedisStore {

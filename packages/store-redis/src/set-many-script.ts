@@ -2,7 +2,7 @@
 // SETs. Falls back to the pipeline where scripting is not allowed.
 
 import { createHash } from 'node:crypto'
-import type { Cluster, Redis } from 'ioredis'
+import type { RedisConnection } from './clients/redis-connection.js'
 
 /** KEYS: the keys; ARGV: the payloads, then the expiry amounts ('0': no expiry), then the unit ('PX' or 'EX'). */
 const SOURCE = `local n = #KEYS
@@ -21,21 +21,21 @@ export type ScriptOutcome = 'written' | 'scripting refused'
 
 /** Runs the writes as one script (loading it on NOSCRIPT); all keys must share a hash slot on a Cluster. */
 export async function setManyByScript(
-  client: Redis | Cluster,
+  connection: RedisConnection,
   keys: readonly string[],
   payloads: readonly (string | Buffer)[],
   amounts: readonly number[],
   unit: 'PX' | 'EX',
 ): Promise<ScriptOutcome> {
-  const args: (string | Buffer | number)[] = [...keys, ...payloads, ...amounts, unit]
+  const args: (string | Buffer | number)[] = [...payloads, ...amounts, unit]
   try {
-    await client.evalsha(SHA, keys.length, ...args)
+    await connection.evalsha(SHA, keys, args)
     return 'written'
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     if (SCRIPTING_REFUSED.test(message)) return 'scripting refused'
     if (!message.startsWith('NOSCRIPT')) throw error
   }
-  await client.eval(SOURCE, keys.length, ...args)
+  await connection.eval(SOURCE, keys, args)
   return 'written'
 }

@@ -8,9 +8,11 @@ import { describe, expect, inject, it } from 'vitest'
 import { createRedisStore } from '../src/index.js'
 import {
   entryOf,
-  type Redis,
+  type TestClient,
   uniquePrefix,
+  useClient,
   useCluster,
+  useClusterClient,
   useRedis,
   watchCommands,
   watchNode,
@@ -19,10 +21,11 @@ import {
 
 describe('batch methods on a single node', () => {
   const redis = useRedis()
+  const client = useClient()
 
   it('reads N keys with one MGET, in input order, misses as undefined', async () => {
     const prefix = uniquePrefix('mget')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     const keys = Array.from({ length: 50 }, (_, i) => `k${i}`)
     for (const [i, key] of keys.entries()) if (i % 5 !== 0) await store.set(key, entryOf(i), 60_000)
     const watch = await watchNode(redis)
@@ -35,7 +38,7 @@ describe('batch methods on a single node', () => {
 
   it('writes with one script command (its SETs run inside it) and deletes with one UNLINK', async () => {
     const prefix = uniquePrefix('pipeline')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     const items = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, entry: entryOf(i), ttlMs: 60_000 }))
     const watch = await watchNode(redis)
     await store.setMany(items)
@@ -75,7 +78,7 @@ describe('batch methods on a single node', () => {
   ])(
     'writes each item it can encode once with %s, the unencodable ones never, and names those in keys',
     async (_, refuseScripts) => {
-      const run = async (client: Redis) => {
+      const run = async (client: TestClient) => {
         const prefix = uniquePrefix('once')
         const store = createRedisStore('redis', client, { keyPrefix: prefix })
         // The pipeline path learns that scripts are refused on its first batch; teach it before watching.
@@ -91,7 +94,7 @@ describe('batch methods on a single node', () => {
           { key: 'bad-2', entry: entryOf({ nested: [2n] }), ttlMs: 60_000 },
           { key: 'good-3', entry: entryOf('three'), ttlMs: 60_000 },
         ]
-        const watch = await watchNode(client)
+        const watch = await watchNode(redis)
         const outcome = await store.setMany(items).then(
           () => undefined,
           (error: unknown) => error,
@@ -113,7 +116,7 @@ describe('batch methods on a single node', () => {
         ])
       }
       if (refuseScripts) await withoutScripts(redis, run)
-      else await run(redis)
+      else await run(client)
     },
   )
 
@@ -121,7 +124,7 @@ describe('batch methods on a single node', () => {
     const prefix = uniquePrefix('cache-once')
     const errors: CacheEvents['error'][] = []
     const cache = new TieredCache({
-      stores: [createRedisStore('redis', redis, { keyPrefix: prefix })],
+      stores: [createRedisStore('redis', client, { keyPrefix: prefix })],
       onError: (_, event) => errors.push(event),
       storeTimeout: '10s',
     })
@@ -145,7 +148,7 @@ describe('batch methods on a single node', () => {
   })
 
   it('sends nothing for empty batches', async () => {
-    const store = createRedisStore('redis', redis, { keyPrefix: uniquePrefix('empty') })
+    const store = createRedisStore('redis', client, { keyPrefix: uniquePrefix('empty') })
     await expect(store.getMany([])).resolves.toEqual([])
     await expect(store.setMany([])).resolves.toBeUndefined()
     await expect(store.deleteMany([])).resolves.toBeUndefined()
@@ -154,6 +157,7 @@ describe('batch methods on a single node', () => {
 
 describe('batch methods on a Redis Cluster', () => {
   const cluster = useCluster()
+  const clusterClient = useClusterClient()
 
   /** Which master (host:port) holds `key`'s slot. */
   function ownerOf(key: string): string {
@@ -163,7 +167,7 @@ describe('batch methods on a Redis Cluster', () => {
 
   it('reads keys spread over all three masters, slot by slot, in input order', async () => {
     const prefix = uniquePrefix('cluster-mget')
-    const store = createRedisStore('redis', cluster, { keyPrefix: prefix })
+    const store = createRedisStore('redis', clusterClient, { keyPrefix: prefix })
     // 60 plain keys land on every master; six keys sharing a hash tag share one slot.
     const keys = [
       ...Array.from({ length: 60 }, (_, i) => `k${i}`),
@@ -197,7 +201,7 @@ describe('batch methods on a Redis Cluster', () => {
 
   it('writes and deletes across slots, each key landing on the master that owns it', async () => {
     const prefix = uniquePrefix('cluster-write')
-    const store = createRedisStore('redis', cluster, { keyPrefix: prefix })
+    const store = createRedisStore('redis', clusterClient, { keyPrefix: prefix })
     const keys = Array.from({ length: 40 }, (_, i) => `k${i}`)
     await store.setMany(keys.map((key) => ({ key, entry: entryOf(key), ttlMs: 60_000 })))
     for (const key of keys) expect(await cluster.exists(`${prefix}${key}`)).toBe(1)

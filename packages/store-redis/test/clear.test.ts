@@ -4,14 +4,23 @@ import { randomUUID } from 'node:crypto'
 import { TieredCache } from '@tiered/core'
 import { describe, expect, inject, it } from 'vitest'
 import { createRedisStore } from '../src/index.js'
-import { entryOf, uniquePrefix, useCluster, useRedis, watchNode } from './support/redis.js'
+import {
+  entryOf,
+  uniquePrefix,
+  useClient,
+  useCluster,
+  useClusterClient,
+  useRedis,
+  watchNode,
+} from './support/redis.js'
 
 describe('clear on a single node', () => {
   const redis = useRedis()
+  const client = useClient()
 
   it("deletes every key under the store's prefix, over several SCAN rounds, and nothing else", async () => {
     const prefix = uniquePrefix('clear')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     const keys = Array.from({ length: 2_500 }, (_, i) => `k${i}`)
     await store.setMany(keys.map((key) => ({ key, entry: entryOf(key), ttlMs: 60_000 })))
     // Neighbours: the prefix without its colon, a longer prefix, the prefix inside another key.
@@ -27,7 +36,7 @@ describe('clear on a single node', () => {
 
   it('never runs FLUSHDB or FLUSHALL', async () => {
     const prefix = uniquePrefix('no-flush')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     await store.set('k', entryOf(1), 60_000)
     const watch = await watchNode(redis)
     await store.clear()
@@ -40,7 +49,7 @@ describe('clear on a single node', () => {
   it('treats glob characters in the prefix literally', async () => {
     const id = randomUUID()
     const prefix = `glob-${id}:a*[bc]?\\:`
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     await store.set('k', entryOf(1), 60_000)
     // Read as an unescaped glob, the prefix matches each of these, and misses the store's own key.
     const lookalikes = [`glob-${id}:aXXbZ:k`, `glob-${id}:acQ:k`, `glob-${id}:abbb:k`]
@@ -57,7 +66,7 @@ describe('clear on a single node', () => {
   it('refuses to run without a keyPrefix, and deletes nothing', async () => {
     const key = `unprefixed-${randomUUID()}`
     await redis.set(key, 'keep', 'EX', 60)
-    const store = createRedisStore('redis', redis)
+    const store = createRedisStore('redis', client)
     await expect(store.clear()).rejects.toThrow(/keyPrefix/)
     expect(await redis.exists(key)).toBe(1)
     await redis.unlink(key)
@@ -65,7 +74,7 @@ describe('clear on a single node', () => {
 
   it("empties the tier through a TieredCache's clear", async () => {
     const prefix = uniquePrefix('cache-clear')
-    const cache = new TieredCache({ stores: [createRedisStore('redis', redis, { keyPrefix: prefix })] })
+    const cache = new TieredCache({ stores: [createRedisStore('redis', client, { keyPrefix: prefix })] })
     await cache.set('a', 1)
     await cache.set('b', 2)
     await cache.clear()
@@ -76,10 +85,11 @@ describe('clear on a single node', () => {
 
 describe('clear on a Redis Cluster', () => {
   const cluster = useCluster()
+  const clusterClient = useClusterClient()
 
   it("deletes the prefix's keys on every master and leaves other keys alone", async () => {
     const prefix = uniquePrefix('cluster-clear')
-    const store = createRedisStore('redis', cluster, { keyPrefix: prefix })
+    const store = createRedisStore('redis', clusterClient, { keyPrefix: prefix })
     const keys = Array.from({ length: 300 }, (_, i) => `k${i}`)
     await store.setMany(keys.map((key) => ({ key, entry: entryOf(key), ttlMs: 60_000 })))
     const others = Array.from({ length: 30 }, (_, i) => `other-${randomUUID()}-${i}`)

@@ -5,10 +5,11 @@ import { createClock, createMapStore } from '@tiered/testing'
 import calculateSlot from 'cluster-key-slot'
 import { describe, expect, it } from 'vitest'
 import { createRedisStore } from '../src/index.js'
-import { uniquePrefix, useCluster, waitFor } from './support/redis.js'
+import { uniquePrefix, useCluster, useClusterClient, waitFor } from './support/redis.js'
 
 describe('a TieredCache over a Redis Cluster', () => {
   const cluster = useCluster()
+  const clusterClient = useClusterClient()
 
   it('loads once, serves from Redis to a second process, refreshes stale values, deletes and clears', async () => {
     const prefix = uniquePrefix('cluster-swr')
@@ -19,7 +20,7 @@ describe('a TieredCache over a Redis Cluster', () => {
     const errors: unknown[] = []
     const makeCache = () =>
       new TieredCache({
-        stores: [createMapStore('memory'), createRedisStore('redis', cluster, { keyPrefix: prefix })],
+        stores: [createMapStore('memory'), createRedisStore('redis', clusterClient, { keyPrefix: prefix })],
         defaultTtl: '10m',
         defaultFresh: '1m',
         now: clock.now,

@@ -5,7 +5,7 @@ import { serialize as v8Serialize } from 'node:v8'
 import { CacheSerializationError, type CacheStoreError, TieredCache } from '@tiered/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRedisStore, type RedisStoreConfig } from '../src/index.js'
-import { entryOf, uniquePrefix, useRedis, waitFor } from './support/redis.js'
+import { entryOf, uniquePrefix, useClient, useRedis, waitFor } from './support/redis.js'
 
 const now = Date.now()
 const stamps = `"createdAt":${now},"freshUntil":${now + 60_000},"expiresAt":${now + 120_000},"graceUntil":${now + 120_000}`
@@ -30,6 +30,7 @@ function naiveMerge(target: Record<string, unknown>, source: Record<string, unkn
 
 describe('bytes that are not an entry', () => {
   const redis = useRedis()
+  const client = useClient()
 
   afterEach(() => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
@@ -39,7 +40,7 @@ describe('bytes that are not an entry', () => {
   async function swrOver(raw: string | Buffer, config: RedisStoreConfig = {}) {
     const prefix = uniquePrefix('corrupt')
     await redis.set(`${prefix}k`, raw, 'EX', 60)
-    const store = createRedisStore('redis', redis, { ...config, keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { ...config, keyPrefix: prefix })
     const errors: unknown[] = []
     const cache = new TieredCache({
       stores: [store],
@@ -109,14 +110,14 @@ describe('bytes that are not an entry', () => {
   it('rejects get and getMany with CacheSerializationError naming the key', async () => {
     const prefix = uniquePrefix('corrupt-direct')
     await redis.set(`${prefix}bad`, '{"value":', 'EX', 60)
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     await expect(store.get('bad')).rejects.toMatchObject({ name: 'CacheSerializationError', key: 'bad' })
     await expect(store.getMany(['bad', 'absent'])).rejects.toBeInstanceOf(CacheSerializationError)
   })
 
   it('costs a batched read only the bad key: the engine re-reads the rest one by one', async () => {
     const prefix = uniquePrefix('corrupt-batch')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     await store.set('good', entryOf('cached'), 60_000)
     await redis.set(`${prefix}bad`, 'garbage', 'EX', 60)
     const errors: unknown[] = []
@@ -145,6 +146,7 @@ describe('bytes that are not an entry', () => {
 
 describe('prototype keys in an otherwise valid entry', () => {
   const redis = useRedis()
+  const client = useClient()
 
   afterEach(() => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
@@ -167,7 +169,7 @@ describe('prototype keys in an otherwise valid entry', () => {
   it('JSON: are dropped, the rest is served', async () => {
     const prefix = uniquePrefix('proto-json')
     await redis.set(`${prefix}k`, payload, 'EX', 60)
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     const entry = await store.get('k')
     expect(entry).toBeDefined()
     expect(Object.hasOwn(entry as object, '__proto__')).toBe(false)
@@ -179,7 +181,7 @@ describe('prototype keys in an otherwise valid entry', () => {
   it('v8: are dropped, the rest is served', async () => {
     const prefix = uniquePrefix('proto-v8')
     await redis.set(`${prefix}k`, v8Serialize(JSON.parse(payload)), 'EX', 60)
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix, useJsonMarshalling: false })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix, useJsonMarshalling: false })
     const entry = await store.get('k')
     expect(Object.hasOwn(entry as object, '__proto__')).toBe(false)
     expectClean(entry?.value)
@@ -188,7 +190,7 @@ describe('prototype keys in an otherwise valid entry', () => {
   it('your serializer: are dropped from what it decodes', async () => {
     const prefix = uniquePrefix('proto-custom')
     await redis.set(`${prefix}k`, payload, 'EX', 60)
-    const store = createRedisStore('redis', redis, {
+    const store = createRedisStore('redis', client, {
       keyPrefix: prefix,
       serializer: {
         serialize: (entry) => JSON.stringify(entry),

@@ -1,17 +1,23 @@
 // A client that knows it is disconnected: once it has been ready, the store fails at once and queues nothing, and
 // calls in flight fail at the drop; before it was ever ready (start-up), a call waits for the first connection.
 
+import type { EventEmitter } from 'node:events'
 import type { RedisServerHandle } from '@tiered/testing'
 import { describe, expect, it } from 'vitest'
 import { createRedisStore, type RedisStore } from '../src/index.js'
 import {
+  clientLabel,
+  clientLibrary,
   clientOf,
   entryOf,
+  isReady,
+  observerOf,
   ownServer,
-  type Redis,
+  ping,
   ready,
   restartServer,
   sleep,
+  type TestClient,
   uniquePrefix,
   waitFor,
 } from './support/redis.js'
@@ -47,37 +53,52 @@ async function timed(call: () => Promise<unknown>): Promise<{ error: unknown; ms
 }
 
 /** Restarts the (killed) server and waits until `client` has reconnected and run whatever it had queued. */
-async function bringBack(server: RedisServerHandle, client: Redis): Promise<void> {
+async function bringBack(server: RedisServerHandle, client: TestClient): Promise<void> {
   await restartServer(server)
-  expect(await waitFor(() => client.status === 'ready', { timeoutMs: 10_000 })).toBe(true)
-  // ioredis sends what it queued as it becomes ready, before anything sent after: once PING answers, it has run.
-  expect(await client.ping()).toBe('PONG')
+  expect(await waitFor(() => isReady(client), { timeoutMs: 10_000 })).toBe(true)
+  // Both libraries send what they queued as they become ready, before anything sent after: once PING answers, it
+  // has run.
+  expect(await ping(client)).toBe('PONG')
 }
 
 describe('a Redis store at start-up', () => {
-  it.each([
+  it.each<[string, boolean]>([
     ['connecting', false],
-    ['lazyConnect', true],
-  ])('sends the first call once a %s client connects', async (_, lazyConnect) => {
+    // A node-redis client connects only when told to; one never connected fails at once (the next test).
+    ...(clientLibrary === 'ioredis' ? [['lazyConnect', true] as [string, boolean]] : []),
+  ])('sends the first call once a %s client connects', async (_, lazy) => {
     const server = await ownServer()
-    const client = clientOf(server, { lazyConnect })
+    const client = clientOf(server, { lazy })
     const store = createRedisStore('redis', client, { keyPrefix: uniquePrefix('start-up') })
-    expect(client.status).not.toBe('ready')
+    expect(isReady(client)).toBe(false)
     await store.set('k', entryOf('first'), 60_000)
     expect((await store.get('k'))?.value).toBe('first')
   })
+
+  it.runIf(clientLibrary === 'node-redis')(
+    'fails every call at once on a node-redis client nobody connected, and queues nothing',
+    async () => {
+      const server = await ownServer()
+      const client = clientOf(server, { lazy: true })
+      const store = createRedisStore('redis', client, { keyPrefix: uniquePrefix('never-connected') })
+      const { error, ms } = await timed(() => store.set('k', entryOf('never sent'), 60_000))
+      expect(String(error)).toMatch(/closed/)
+      expect(ms).toBeLessThan(250)
+      expect(await observerOf(server).dbsize()).toBe(0)
+    },
+  )
 })
 
 describe('a Redis store whose client was ready and lost the connection', () => {
   it('rejects every call at once, sends nothing, and nothing tried during the outage lands at reconnect', async () => {
     const server = await ownServer()
-    // ioredis defaults (offline queue on, 20 retries per request), reconnecting every 50 ms.
-    const client = clientOf(server, { retryStrategy: () => 50 })
+    // The library's defaults (offline queue on; ioredis: 20 retries per request), reconnecting every 50 ms.
+    const client = clientOf(server, { reconnectMs: 50, resend: true })
     await ready(client)
     const prefix = uniquePrefix('outage')
     const store = createRedisStore('redis', client, { keyPrefix: prefix })
     server.kill('SIGKILL')
-    expect(await waitFor(() => client.status !== 'ready', { timeoutMs: 5_000 })).toBe(true)
+    expect(await waitFor(() => !isReady(client), { timeoutMs: 5_000 })).toBe(true)
 
     for (const [name, call] of everyCall(store)) {
       const { error, ms } = await timed(call)
@@ -88,7 +109,7 @@ describe('a Redis store whose client was ready and lost the connection', () => {
 
     await bringBack(server, client)
     // The restarted server lost everything, so any key now there was written after the restart.
-    expect(await client.dbsize()).toBe(0)
+    expect(await observerOf(server).dbsize()).toBe(0)
     await store.set('after', entryOf('written once back'), 60_000)
     expect((await store.get('after'))?.value).toBe('written once back')
   })
@@ -96,7 +117,7 @@ describe('a Redis store whose client was ready and lost the connection', () => {
   it('rejects a call in flight when the connection drops, at the drop', async () => {
     const server = await ownServer()
     // Without the store's own watch, ioredis would hold the GET until it gave up after 20 reconnects (4 s here).
-    const client = clientOf(server, { retryStrategy: () => 200 })
+    const client = clientOf(server, { reconnectMs: 200, resend: true })
     await ready(client)
     const store = createRedisStore('redis', client, { keyPrefix: uniquePrefix('in-flight') })
     server.kill('SIGSTOP')
@@ -108,14 +129,18 @@ describe('a Redis store whose client was ready and lost the connection', () => {
     expect(ms).toBeLessThan(1_000)
   })
 
-  it.each([
-    ['with maxRetriesPerRequest: 0 (as the README advises) is not sent again', 0, 0],
-    ["with ioredis's defaults is sent again (why the README advises maxRetriesPerRequest: 0)", undefined, 1],
-  ])(
-    'a write in flight when the connection drops %s at reconnect',
-    async (_, maxRetriesPerRequest, landed) => {
+  it.each(
+    clientLibrary === 'ioredis'
+      ? [
+          ['with maxRetriesPerRequest: 0 (as the README advises) is not sent again', false, 0],
+          ["with ioredis's defaults is sent again (why the README advises maxRetriesPerRequest: 0)", true, 1],
+        ]
+      : [["with node-redis's defaults is not sent again (node-redis never resends)", true, 0]],
+  )(
+    `a write in flight when the connection drops %s at reconnect (${clientLabel})`,
+    async (_, resend, landed) => {
       const server = await ownServer()
-      const client = clientOf(server, { retryStrategy: () => 50, maxRetriesPerRequest })
+      const client = clientOf(server, { reconnectMs: 50, resend: resend as boolean })
       await ready(client)
       const prefix = uniquePrefix('resend')
       const store = createRedisStore('redis', client, { keyPrefix: prefix })
@@ -126,7 +151,7 @@ describe('a Redis store whose client was ready and lost the connection', () => {
       const { error } = await write
       expect(error).toMatchObject({ code: 'TIERED_REDIS_DISCONNECTED' })
       await bringBack(server, client)
-      expect(await client.exists(`${prefix}k`)).toBe(landed)
+      expect(await observerOf(server).exists(`${prefix}k`)).toBe(landed)
     },
   )
 })
@@ -136,17 +161,20 @@ describe("a Redis store's close", () => {
     const server = await ownServer()
     const client = clientOf(server)
     await ready(client)
-    const before = client.listenerCount('close')
+    // The event each library reports a closed connection with.
+    const dropEvent = clientLibrary === 'ioredis' ? 'close' : 'end'
+    const listeners = () => (client as unknown as EventEmitter).listenerCount(dropEvent)
+    const before = listeners()
     const one = createRedisStore('one', client, { keyPrefix: uniquePrefix('one') })
     const two = createRedisStore('two', client, { keyPrefix: uniquePrefix('two') })
     // One watch per client, however many stores share it.
-    expect(client.listenerCount('close')).toBe(before + 1)
+    expect(listeners()).toBe(before + 1)
     one.close()
     one.close()
-    expect(client.listenerCount('close')).toBe(before + 1)
+    expect(listeners()).toBe(before + 1)
     two.close()
-    expect(client.listenerCount('close')).toBe(before)
-    expect(client.status).toBe('ready')
-    expect(await client.ping()).toBe('PONG')
+    expect(listeners()).toBe(before)
+    expect(isReady(client)).toBe(true)
+    expect(await ping(client)).toBe('PONG')
   })
 })

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { TieredCache } from '@tiered/core'
 import { describe, expect, it } from 'vitest'
 import { createRedisStore } from '../src/index.js'
-import { entryOf, uniquePrefix, useRedis, watchNode } from './support/redis.js'
+import { entryOf, uniquePrefix, useClient, useRedis, watchNode } from './support/redis.js'
 
 /** The key arguments of the commands the store sends (MGET and UNLINK take only keys; SET and GET one). */
 function keysOf(command: string[]): string[] {
@@ -18,6 +18,7 @@ function keysOf(command: string[]): string[] {
 
 describe('keyPrefix', () => {
   const redis = useRedis()
+  const client = useClient()
 
   it('goes before the key of every command the store sends', async () => {
     const prefix = uniquePrefix('every-command')
@@ -29,7 +30,7 @@ describe('keyPrefix', () => {
       string,
       string,
     ]
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     const watch = await watchNode(redis)
     await store.set(a, entryOf(1), 60_000)
     await store.get(a)
@@ -63,8 +64,8 @@ describe('keyPrefix', () => {
   it('keeps the keys of two prefixes apart on one server', async () => {
     const first = uniquePrefix('first')
     const second = uniquePrefix('second')
-    const one = createRedisStore('one', redis, { keyPrefix: first })
-    const two = createRedisStore('two', redis, { keyPrefix: second })
+    const one = createRedisStore('one', client, { keyPrefix: first })
+    const two = createRedisStore('two', client, { keyPrefix: second })
     await one.set('k', entryOf('one'), 60_000)
     await two.set('k', entryOf('two'), 60_000)
     expect((await one.get('k'))?.value).toBe('one')
@@ -76,7 +77,7 @@ describe('keyPrefix', () => {
 
   it('stores the keys a TieredCache builds from array query keys under the prefix', async () => {
     const prefix = uniquePrefix('cache')
-    const cache = new TieredCache({ stores: [createRedisStore('redis', redis, { keyPrefix: prefix })] })
+    const cache = new TieredCache({ stores: [createRedisStore('redis', client, { keyPrefix: prefix })] })
     await cache.swr({ queryKey: ['user', 'a:b'], queryFn: async () => 'v' })
     expect(await redis.keys(`${prefix}*`)).toEqual([`${prefix}user:a%3Ab`])
   })

@@ -5,7 +5,7 @@ import { isCacheEntry, TieredCache } from '@tiered/core'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisStore, type RedisStoreConfig } from '../src/index.js'
-import { sleep, uniquePrefix, useRedis } from './support/redis.js'
+import { sleep, uniquePrefix, useClient, useRedis } from './support/redis.js'
 
 const formats: [string, RedisStoreConfig][] = [
   ['JSON', {}],
@@ -14,6 +14,7 @@ const formats: [string, RedisStoreConfig][] = [
 
 describe.each(formats)('random bytes under %s', (_, config) => {
   const redis = useRedis()
+  const client = useClient()
   const unhandled: unknown[] = []
   const onUnhandled = (reason: unknown) => unhandled.push(reason)
 
@@ -26,7 +27,7 @@ describe.each(formats)('random bytes under %s', (_, config) => {
 
   it('are a miss or an entry, through get, a batch and swr', async () => {
     const prefix = uniquePrefix('random-bytes')
-    const store = createRedisStore('redis', redis, { ...config, keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { ...config, keyPrefix: prefix })
     let reported = 0
     const cache = new TieredCache({ stores: [store], onError: () => reported++ })
     let misses = 0

@@ -7,7 +7,14 @@ import { sendRedisCommand, startRedisCluster, startRedisServer } from '@tiered/t
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { createRedisBus } from '../src/index.js'
 import { Clients, type Recorder, recorder, uniqueName, waitFor } from './support/fleet-clients.js'
-import { Cluster, type Redis } from './support/redis.js'
+import {
+  connectClusterClient,
+  connectLater,
+  disconnect,
+  isReady,
+  ping,
+  type TestClient,
+} from './support/redis.js'
 
 const clients = new Clients()
 const cleanups: (() => Promise<void> | void)[] = []
@@ -16,13 +23,13 @@ afterEach(async () => {
   clients.disconnectAll()
 })
 
-function bus(client: Redis | Cluster, channel: string): CacheBus {
+function bus(client: TestClient, channel: string): CacheBus {
   const made = createRedisBus(client, { channel })
   cleanups.push(() => made.close?.())
   return made
 }
 
-async function subscribed(client: Redis | Cluster, channel: string): Promise<Recorder> {
+async function subscribed(client: TestClient, channel: string): Promise<Recorder> {
   const recorded = recorder()
   await bus(client, channel).subscribe(recorded)
   return recorded
@@ -35,7 +42,7 @@ const received = (recorded: Recorder, message: BusMessage) => () =>
 describe('createRedisBus on one redis-server', () => {
   it('delivers every kind of notice to every subscriber with its origin, the sender included', async () => {
     const channel = uniqueName('bus')
-    const [a, b] = [await clients.redis(inject('redisUrl')), await clients.redis(inject('redisUrl'))]
+    const [a, b] = [await clients.client(inject('redisUrl')), await clients.client(inject('redisUrl'))]
     const busA = bus(a, channel)
     const atA = recorder()
     await busA.subscribe(atA)
@@ -59,8 +66,8 @@ describe('createRedisBus on one redis-server', () => {
 
   it('carries a notice of thousands of keys whole, split over several PUBLISHes', async () => {
     const channel = uniqueName('bus-large')
-    const client = await clients.redis(inject('redisUrl'))
-    const at = await subscribed(await clients.redis(inject('redisUrl')), channel)
+    const client = await clients.client(inject('redisUrl'))
+    const at = await subscribed(await clients.client(inject('redisUrl')), channel)
     const keys = Array.from({ length: 2_500 }, (_, i) => `item:${i}`)
     await bus(client, channel).publish({ type: 'set', keys, origin: 'bulk' })
     await waitFor('every key', () => at.messages.flatMap((m) => m.keys ?? []).length >= keys.length)
@@ -70,7 +77,7 @@ describe('createRedisBus on one redis-server', () => {
 
   it('rejects a malformed message with a TypeError and sends nothing', async () => {
     const channel = uniqueName('bus-input')
-    const client = await clients.redis(inject('redisUrl'))
+    const client = await clients.client(inject('redisUrl'))
     const at = await subscribed(client, channel)
     const publisher = bus(client, channel)
     const malformed: unknown[] = [
@@ -98,7 +105,7 @@ describe('createRedisBus on one redis-server', () => {
 
   it('reports undecodable bytes on the channel to error() and goes on delivering', async () => {
     const channel = uniqueName('bus-garbage')
-    const client = await clients.redis(inject('redisUrl'))
+    const client = await clients.client(inject('redisUrl'))
     const at = await subscribed(client, channel)
     const garbage = [
       'not json',
@@ -110,7 +117,8 @@ describe('createRedisBus on one redis-server', () => {
       '[1,"d","o",[7]]',
       '',
     ]
-    for (const text of garbage) await client.publish(channel, text)
+    const raw = await clients.redis(inject('redisUrl'))
+    for (const text of garbage) await raw.publish(channel, text)
     await bus(client, channel).publish(marker('garbage'))
     await waitFor('the marker', received(at, marker('garbage')))
     expect(at.messages).toEqual([marker('garbage')])
@@ -120,7 +128,7 @@ describe('createRedisBus on one redis-server', () => {
 
   it('reports a message handler that throws and keeps delivering', async () => {
     const channel = uniqueName('bus-throw')
-    const client = await clients.redis(inject('redisUrl'))
+    const client = await clients.client(inject('redisUrl'))
     const at = recorder()
     let calls = 0
     await bus(client, channel).subscribe({
@@ -141,28 +149,36 @@ describe('createRedisBus on one redis-server', () => {
 
   it('close() ends only its own subscriber connection; the given client stays usable', async () => {
     const channel = uniqueName('bus-close')
-    const client = await clients.redis(inject('redisUrl'))
+    const client = await clients.client(inject('redisUrl'))
     const closing = createRedisBus(client, { channel })
     await closing.subscribe(recorder())
-    const subscribers = async () => (await client.pubsub('NUMSUB', channel))[1]
+    const observer = await clients.redis(inject('redisUrl'))
+    const subscribers = async () => (await observer.pubsub('NUMSUB', channel))[1]
     expect(await subscribers()).toBe(1)
     await closing.close?.()
     await waitFor('the subscriber to leave', async () => (await subscribers()) === 0)
-    expect(client.status).toBe('ready')
-    expect(await client.ping()).toBe('PONG')
+    expect(isReady(client)).toBe(true)
+    expect(await ping(client)).toBe('PONG')
     // The client still publishes for another bus.
-    const at = await subscribed(await clients.redis(inject('redisUrl')), channel)
+    const at = await subscribed(await clients.client(inject('redisUrl')), channel)
     await bus(client, channel).publish(marker('after-close'))
     await waitFor('the marker', received(at, marker('after-close')))
   })
 
   it('refuses a second subscriber and bad handlers', async () => {
-    const client = await clients.redis(inject('redisUrl'))
+    const client = await clients.client(inject('redisUrl'))
     const once = bus(client, uniqueName('bus-twice'))
     await expect(once.subscribe({ message: () => {} } as never)).rejects.toBeInstanceOf(TypeError)
     await once.subscribe(recorder())
     await expect(once.subscribe(recorder())).rejects.toThrow(/already has a subscriber/)
     expect(() => createRedisBus(client, { channel: '' })).toThrow(TypeError)
+  })
+
+  it('refuses a client of neither library with a TypeError naming both', () => {
+    for (const notAClient of [{}, null, 'redis://localhost', { publish: () => {} }]) {
+      expect(() => createRedisBus(notAClient as never)).toThrow(TypeError)
+      expect(() => createRedisBus(notAClient as never)).toThrow(/ioredis Redis or Cluster.*node-redis/)
+    }
   })
 })
 
@@ -176,8 +192,8 @@ describe('createRedisBus when its redis-server fails', () => {
   it('calls gap() after every CLIENT KILL TYPE pubsub, and delivers what is published after', async () => {
     const server = await ownServer()
     const channel = uniqueName('bus-kill')
-    const publisher = bus(await clients.redis(server.url), channel)
-    const at = await subscribed(await clients.redis(server.url), channel)
+    const publisher = bus(await clients.client(server.url), channel)
+    const at = await subscribed(await clients.client(server.url), channel)
     for (let kill = 1; kill <= 2; kill++) {
       expect(await sendRedisCommand(server.port, ['CLIENT', 'KILL', 'TYPE', 'pubsub'])).toBe('1')
       await waitFor(`gap ${kill}`, () => at.gaps === kill)
@@ -190,14 +206,14 @@ describe('createRedisBus when its redis-server fails', () => {
   it('calls gap() after redis-server restarts, and delivers what is published after', async () => {
     const server = await ownServer()
     const channel = uniqueName('bus-restart')
-    const client = await clients.redis(server.url)
+    const client = await clients.client(server.url)
     const publisher = bus(client, channel)
-    const at = await subscribed(await clients.redis(server.url), channel)
+    const at = await subscribed(await clients.client(server.url), channel)
     await publisher.publish(marker('before'))
     await waitFor('the marker before', received(at, marker('before')))
     await server.restart()
     await waitFor('the gap', () => at.gaps === 1)
-    await waitFor('the publisher to reconnect', () => client.status === 'ready')
+    await waitFor('the publisher to reconnect', () => isReady(client))
     await publisher.publish(marker('after'))
     await waitFor('the marker after', received(at, marker('after')))
     expect(at.messages).toEqual([marker('before'), marker('after')])
@@ -207,11 +223,11 @@ describe('createRedisBus when its redis-server fails', () => {
   it('rejects a publish at once while Redis is down, and never sends it later', async () => {
     const server = await ownServer()
     const channel = uniqueName('bus-down')
-    const client = await clients.redis(server.url)
+    const client = await clients.client(server.url)
     const publisher = bus(client, channel)
-    const at = await subscribed(await clients.redis(server.url), channel)
+    const at = await subscribed(await clients.client(server.url), channel)
     server.kill('SIGKILL')
-    await waitFor('the client to see the server gone', () => client.status !== 'ready')
+    await waitFor('the client to see the server gone', () => !isReady(client))
     const started = performance.now()
     await expect(publisher.publish({ type: 'delete', keys: ['lost'], origin: 'down' })).rejects.toThrow(
       /disconnected/,
@@ -220,7 +236,7 @@ describe('createRedisBus when its redis-server fails', () => {
 
     await server.restart()
     await waitFor('the gap', () => at.gaps === 1)
-    await waitFor('the publisher to reconnect', () => client.status === 'ready')
+    await waitFor('the publisher to reconnect', () => isReady(client))
     await publisher.publish(marker('back'))
     await waitFor('the marker', received(at, marker('back')))
     expect(at.messages).toEqual([marker('back')])
@@ -231,12 +247,12 @@ describe('createRedisBus on a Redis Cluster', () => {
   it('delivers notices published through every master', async () => {
     const nodes = inject('redisClusterNodes')
     const channel = uniqueName('bus-cluster')
-    const at = await subscribed(await clients.cluster(nodes), channel)
-    const second = await subscribed(await clients.cluster(nodes), channel)
+    const at = await subscribed(await clients.clusterClient(nodes), channel)
+    const second = await subscribed(await clients.clusterClient(nodes), channel)
     // One publisher per master, and one through a Cluster client (which sends PUBLISH to any node).
     const publishers = [
-      ...(await Promise.all(nodes.map((node) => clients.redis(`redis://${node.host}:${node.port}`)))),
-      await clients.cluster(nodes),
+      ...(await Promise.all(nodes.map((node) => clients.client(`redis://${node.host}:${node.port}`)))),
+      await clients.clusterClient(nodes),
     ].map((client) => bus(client, channel))
     const sent: BusMessage[] = []
     for (const [i, publisher] of publishers.entries()) {
@@ -258,15 +274,14 @@ describe('createRedisBus on a Redis Cluster', () => {
 
   it('subscribes through a Cluster client that has not connected yet', async () => {
     const nodes = inject('redisClusterNodes')
-    const fresh = new Cluster(nodes, { lazyConnect: true })
-    fresh.on('error', () => {})
-    cleanups.push(() => fresh.disconnect())
+    const fresh = connectClusterClient(nodes, { lazy: true })
+    cleanups.push(() => disconnect(fresh))
     const channel = uniqueName('bus-cluster-fresh')
     const at = recorder()
     const subscribing = bus(fresh, channel).subscribe(at)
-    await fresh.connect()
+    await connectLater(fresh)
     await subscribing
-    await bus(await clients.cluster(nodes), channel).publish(marker('fresh'))
+    await bus(await clients.clusterClient(nodes), channel).publish(marker('fresh'))
     await waitFor('the marker', received(at, marker('fresh')))
     expect([at.gaps, at.errors]).toEqual([0, []])
   })
@@ -276,8 +291,8 @@ describe('createRedisBus on a Redis Cluster', () => {
     const cluster = await startRedisCluster()
     cleanups.push(() => cluster.stop())
     const channel = uniqueName('bus-cluster-kill')
-    const publisher = bus(await clients.cluster(cluster.nodes), channel)
-    const at = await subscribed(await clients.cluster(cluster.nodes), channel)
+    const publisher = bus(await clients.clusterClient(cluster.nodes), channel)
+    const at = await subscribed(await clients.clusterClient(cluster.nodes), channel)
     const killed = await Promise.all(
       cluster.nodes.map((node) => sendRedisCommand(node.port, ['CLIENT', 'KILL', 'TYPE', 'pubsub'])),
     )

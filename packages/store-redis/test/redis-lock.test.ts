@@ -8,7 +8,7 @@ import calculateSlot from 'cluster-key-slot'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { createRedisLock } from '../src/index.js'
 import { Clients, uniqueName, waitFor } from './support/fleet-clients.js'
-import type { Cluster, Redis } from './support/redis.js'
+import { type Cluster, isReady, ping, type Redis, type TestClient } from './support/redis.js'
 
 const clients = new Clients()
 const cleanups: (() => Promise<void> | void)[] = []
@@ -17,7 +17,7 @@ afterEach(async () => {
   clients.disconnectAll()
 })
 
-function lockOn(client: Redis | Cluster, keyPrefix: string): CacheLock {
+function lockOn(client: TestClient, keyPrefix: string): CacheLock {
   const lock = createRedisLock(client, { keyPrefix })
   cleanups.push(() => lock.close?.())
   return lock
@@ -30,7 +30,7 @@ async function keysUnder(client: Redis | Cluster, prefix: string): Promise<strin
 }
 
 /** Four processes' worth of locks, each on a client of its own. */
-async function fourLocks(connect: () => Promise<Redis | Cluster>, prefix: string): Promise<CacheLock[]> {
+async function fourLocks(connect: () => Promise<TestClient>, prefix: string): Promise<CacheLock[]> {
   return Promise.all(Array.from({ length: 4 }, async () => lockOn(await connect(), prefix)))
 }
 
@@ -43,7 +43,7 @@ async function race(locks: CacheLock[], key: string, perLock: number): Promise<s
 }
 
 describe('createRedisLock on one redis-server', () => {
-  const connect = () => clients.redis(inject('redisUrl'))
+  const connect = () => clients.client(inject('redisUrl'))
 
   it('gives the lease to exactly one of many concurrent acquires, and release frees it', async () => {
     const prefix = `${uniqueName('lock')}:`
@@ -57,7 +57,7 @@ describe('createRedisLock on one redis-server', () => {
     expect(next).toEqual(expect.any(String))
     expect(next).not.toBe(holder)
     await locks[2]?.release('user:1', next as string)
-    expect(await keysUnder(await connect(), prefix)).toEqual([])
+    expect(await keysUnder(await clients.redis(inject('redisUrl')), prefix)).toEqual([])
   })
 
   it('keeps the lease when released with a token that is not the holder’s', async () => {
@@ -68,9 +68,10 @@ describe('createRedisLock on one redis-server', () => {
     expect(token).toEqual(expect.any(String))
     await lock.release('job', 'not-the-token')
     expect(await lock.acquire('job', 10_000)).toBeUndefined()
-    expect(await client.get(`${prefix}job`)).toBe(token)
+    const observer = await clients.redis(inject('redisUrl'))
+    expect(await observer.get(`${prefix}job`)).toBe(token)
     await lock.release('job', token as string)
-    expect(await keysUnder(client, prefix)).toEqual([])
+    expect(await keysUnder(observer, prefix)).toEqual([])
   })
 
   it('lets the lease lapse after its ttl, and a late release does not free the next holder’s lease', async () => {
@@ -94,6 +95,13 @@ describe('createRedisLock on one redis-server', () => {
     expect(await lock.acquire('report', 10_000)).toEqual(expect.any(String))
   })
 
+  it('refuses a client of neither library with a TypeError naming both', () => {
+    for (const notAClient of [{}, null, 'redis://localhost', { set: () => {} }]) {
+      expect(() => createRedisLock(notAClient as never)).toThrow(TypeError)
+      expect(() => createRedisLock(notAClient as never)).toThrow(/ioredis Redis or Cluster.*node-redis/)
+    }
+  })
+
   it('rejects a bad key, ttl or token with a typed error', async () => {
     const lock = lockOn(await connect(), `${uniqueName('lock-input')}:`)
     for (const ttl of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
@@ -109,24 +117,24 @@ describe('createRedisLock on one redis-server', () => {
   it('fails at once while the client knows Redis is down, and never closes the client', async () => {
     const server = await startRedisServer()
     cleanups.push(() => server.stop())
-    const client = await clients.redis(server.url)
+    const client = await clients.client(server.url)
     const prefix = `${uniqueName('lock-down')}:`
     const lock = createRedisLock(client, { keyPrefix: prefix })
     const token = await lock.acquire('k', 10_000)
     server.kill('SIGKILL')
-    await waitFor('the client to see the server gone', () => client.status !== 'ready')
+    await waitFor('the client to see the server gone', () => !isReady(client))
     const started = performance.now()
     await expect(lock.acquire('k2', 10_000)).rejects.toThrow(/disconnected/)
     await expect(lock.release('k', token as string)).rejects.toThrow(/disconnected/)
     expect(performance.now() - started).toBeLessThan(250)
 
     await server.restart()
-    await waitFor('the client to reconnect', () => client.status === 'ready')
+    await waitFor('the client to reconnect', () => isReady(client))
     // Nothing was queued: the acquire that failed never took the lease after the restart.
-    expect(await client.exists(`${prefix}k2`)).toBe(0)
+    expect(await (await clients.redis(server.url)).exists(`${prefix}k2`)).toBe(0)
     expect(await lock.acquire('k2', 10_000)).toEqual(expect.any(String))
     await lock.close?.()
-    expect(await client.ping()).toBe('PONG')
+    expect(await ping(client)).toBe('PONG')
   })
 })
 
@@ -139,12 +147,12 @@ describe('createRedisLock on a Redis Cluster', () => {
     const owners = new Set(keys.map((key) => cluster.slots[calculateSlot(`${prefix}${key}`)]?.[0]))
     expect(owners.size).toBe(3)
 
-    const locks = await fourLocks(() => clients.cluster(nodes), prefix)
+    const locks = await fourLocks(() => clients.clusterClient(nodes), prefix)
     const raced = await Promise.all(keys.map((key) => race(locks, key, 5)))
     for (const tokens of raced) expect(tokens).toHaveLength(1)
     expect((await keysUnder(cluster, prefix)).sort()).toEqual(keys.map((key) => `${prefix}${key}`).sort())
 
-    const lock = lockOn(cluster, prefix)
+    const lock = lockOn(await clients.clusterClient(nodes), prefix)
     for (const [i, key] of keys.entries()) {
       await lock.release(key, 'wrong')
       expect(await lock.acquire(key, 10_000)).toBeUndefined()

@@ -4,7 +4,7 @@ import { deserialize as v8Deserialize } from 'node:v8'
 import { type CacheEntry, CacheSerializationError, CacheStoreError, TieredCache } from '@tiered/core'
 import { describe, expect, it } from 'vitest'
 import { createRedisStore, type EntrySerializer } from '../src/index.js'
-import { entryOf, uniquePrefix, useRedis } from './support/redis.js'
+import { entryOf, uniquePrefix, useClient, useRedis } from './support/redis.js'
 
 interface Cyclic {
   self?: Cyclic
@@ -24,10 +24,11 @@ const markedJson: EntrySerializer = {
 
 describe('serialisation', () => {
   const redis = useRedis()
+  const client = useClient()
 
   it('writes JSON of the whole entry by default', async () => {
     const prefix = uniquePrefix('json')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     const entry = entryOf({ list: [1, 'two', null], deep: { a: { b: 'c' } } })
     await store.set('k', entry, 60_000)
     expect(JSON.parse((await redis.get(`${prefix}k`)) as string)).toEqual(entry)
@@ -35,7 +36,7 @@ describe('serialisation', () => {
   })
 
   it('follows JSON under JSON: a Date comes back as its ISO string', async () => {
-    const store = createRedisStore('redis', redis, { keyPrefix: uniquePrefix('json-date') })
+    const store = createRedisStore('redis', client, { keyPrefix: uniquePrefix('json-date') })
     const at = new Date('2024-01-02T03:04:05.000Z')
     await store.set('k', entryOf({ at }), 60_000)
     expect((await store.get('k'))?.value).toEqual({ at: '2024-01-02T03:04:05.000Z' })
@@ -43,7 +44,7 @@ describe('serialisation', () => {
 
   it('keeps Date, Map, Set and BigInt with useJsonMarshalling: false (v8)', async () => {
     const prefix = uniquePrefix('v8')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix, useJsonMarshalling: false })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix, useJsonMarshalling: false })
     const value = {
       at: new Date('2024-01-02T03:04:05.000Z'),
       byId: new Map<number, string>([[1, 'one']]),
@@ -69,7 +70,7 @@ describe('serialisation', () => {
   it('uses your serializer over either built-in format', async () => {
     for (const useJsonMarshalling of [true, false]) {
       const prefix = uniquePrefix('custom')
-      const store = createRedisStore('redis', redis, {
+      const store = createRedisStore('redis', client, {
         keyPrefix: prefix,
         useJsonMarshalling,
         serializer: markedJson,
@@ -83,7 +84,7 @@ describe('serialisation', () => {
   })
 
   it("types your serializer's failures and checks the shape of what it decodes", async () => {
-    const failing = createRedisStore('redis', redis, {
+    const failing = createRedisStore('redis', client, {
       keyPrefix: uniquePrefix('custom-fail'),
       serializer: {
         serialize: () => {
@@ -98,7 +99,7 @@ describe('serialisation', () => {
 
     const prefix = uniquePrefix('custom-shape')
     await redis.set(`${prefix}k`, 'anything')
-    const shapeless = createRedisStore('redis', redis, {
+    const shapeless = createRedisStore('redis', client, {
       keyPrefix: prefix,
       serializer: { serialize: () => 'x', deserialize: () => ({ value: 1 }) as CacheEntry },
     })
@@ -108,7 +109,7 @@ describe('serialisation', () => {
 
   it('rejects set with CacheSerializationError for a BigInt, a cycle or undefined under JSON, writing nothing', async () => {
     const prefix = uniquePrefix('json-bad')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     for (const value of [10n, cyclic(), { nested: [1n] }]) {
       const write = store.set('k', entryOf(value), 60_000)
       await expect(write).rejects.toBeInstanceOf(CacheSerializationError)
@@ -120,7 +121,7 @@ describe('serialisation', () => {
 
   it('writes the items of a setMany it can serialise, and rejects naming the ones it cannot', async () => {
     const prefix = uniquePrefix('json-batch')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     const batch = store.setMany([
       { key: 'good', entry: entryOf('fine'), ttlMs: 60_000 },
       { key: 'bad', entry: entryOf(1n), ttlMs: 60_000 },
@@ -144,7 +145,7 @@ describe('serialisation', () => {
     const prefix = uniquePrefix('swr-batch')
     const errors: unknown[] = []
     const cache = new TieredCache({
-      stores: [createRedisStore('redis', redis, { keyPrefix: prefix })],
+      stores: [createRedisStore('redis', client, { keyPrefix: prefix })],
       onError: (error) => errors.push(error),
       storeTimeout: '10s',
     })
@@ -158,7 +159,7 @@ describe('serialisation', () => {
   })
 
   it('rejects set for what v8 cannot clone (a function), typed the same way', async () => {
-    const store = createRedisStore('redis', redis, {
+    const store = createRedisStore('redis', client, {
       keyPrefix: uniquePrefix('v8-bad'),
       useJsonMarshalling: false,
     })
@@ -174,7 +175,7 @@ describe('serialisation', () => {
     const prefix = uniquePrefix('swr-unstorable')
     const errors: unknown[] = []
     const cache = new TieredCache({
-      stores: [createRedisStore('redis', redis, { keyPrefix: prefix })],
+      stores: [createRedisStore('redis', client, { keyPrefix: prefix })],
       onError: (error) => errors.push(error),
       storeTimeout: '10s',
     })

@@ -3,7 +3,15 @@
 import { commandsUnder } from '@tiered/testing'
 import { describe, expect, it } from 'vitest'
 import { createRedisStore } from '../src/index.js'
-import { entryOf, type Redis, uniquePrefix, useRedis, waitFor, watchNode } from './support/redis.js'
+import {
+  entryOf,
+  type Redis,
+  uniquePrefix,
+  useClient,
+  useRedis,
+  waitFor,
+  watchNode,
+} from './support/redis.js'
 
 /** Whether `key` left Redis within `maxMs` (polled every 25 ms). */
 async function waitUntilGone(redis: Redis, key: string, maxMs: number): Promise<boolean> {
@@ -12,10 +20,11 @@ async function waitUntilGone(redis: Redis, key: string, maxMs: number): Promise<
 
 describe('ttl', () => {
   const redis = useRedis()
+  const client = useClient()
 
   it('sets PX milliseconds by default, rounded up to a whole number', async () => {
     const prefix = uniquePrefix('px')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     const watch = await watchNode(redis)
     await store.set('k', entryOf(1), 90_000.2)
     await store.setMany([
@@ -35,7 +44,7 @@ describe('ttl', () => {
 
   it('sets EX whole seconds, rounded up, with useIntegerForTtl', async () => {
     const prefix = uniquePrefix('ex')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix, useIntegerForTtl: true })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix, useIntegerForTtl: true })
     const watch = await watchNode(redis)
     await store.set('k', entryOf(1), 90_000)
     await store.set('up', entryOf(1), 90_001)
@@ -56,7 +65,7 @@ describe('ttl', () => {
 
   it('lets Redis expire the entry after its ttl', async () => {
     const prefix = uniquePrefix('expire')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     await store.set('k', entryOf('short'), 100)
     expect(await waitUntilGone(redis, `${prefix}k`, 5_000)).toBe(true)
     expect(await store.get('k')).toBeUndefined()
@@ -64,7 +73,7 @@ describe('ttl', () => {
 
   it('never expires an entry early with EX: 1 ms becomes a whole second', async () => {
     const prefix = uniquePrefix('expire-ex')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix, useIntegerForTtl: true })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix, useIntegerForTtl: true })
     await store.set('k', entryOf('short'), 1)
     const pttl = await redis.pttl(`${prefix}k`)
     expect(pttl).toBeGreaterThan(1)
@@ -74,7 +83,7 @@ describe('ttl', () => {
 
   it('rejects a ttl that is not a number above zero, writing nothing', async () => {
     const prefix = uniquePrefix('bad-ttl')
-    const store = createRedisStore('redis', redis, { keyPrefix: prefix })
+    const store = createRedisStore('redis', client, { keyPrefix: prefix })
     for (const ttlMs of [0, -1, Number.NaN, Number.NEGATIVE_INFINITY]) {
       await expect(store.set('k', entryOf(1), ttlMs)).rejects.toBeInstanceOf(RangeError)
     }

@@ -1,16 +1,42 @@
-// Clients and waits for the bus and lock tests: ioredis as an app configures it (reconnects capped at 200 ms, so a
-// restart is noticed fast), a bounded wait for a condition, and a recorder of what a bus hands its subscriber.
+// Clients and waits for the bus and lock tests: clients under test as an app configures them (reconnecting every
+// 50 ms, so a restart is noticed fast), ioredis clients to look into Redis with, a bounded wait for a condition, and
+// a recorder of what a bus hands its subscriber.
 
 import { randomUUID } from 'node:crypto'
 import type { BusHandlers, BusMessage } from '@tiered/core'
 import type { RedisNodeAddress } from '@tiered/testing'
-import { Cluster, Redis } from './redis.js'
+import {
+  Cluster,
+  connectClient,
+  connectClusterClient,
+  disconnect,
+  Redis,
+  ready,
+  type TestClient,
+} from './redis.js'
 
 /** Test-owned clients; `disconnectAll` ends them in afterEach/afterAll. */
 export class Clients {
   private readonly made: (Redis | Cluster)[] = []
+  private readonly underTest: TestClient[] = []
 
-  /** A client of a single redis-server that waits until ready. */
+  /** A client under test (the project's library) of a single redis-server, ready. */
+  async client(url: string): Promise<TestClient> {
+    const client = connectClient(url, { reconnectMs: 50 })
+    this.underTest.push(client)
+    await ready(client)
+    return client
+  }
+
+  /** A client under test of a Cluster, ready (it knows the slot map). */
+  async clusterClient(nodes: RedisNodeAddress[]): Promise<TestClient> {
+    const client = connectClusterClient(nodes)
+    this.underTest.push(client)
+    await ready(client)
+    return client
+  }
+
+  /** An ioredis client of a single redis-server, to look into it, that waits until ready. */
   async redis(url: string): Promise<Redis> {
     const redis = new Redis(url, {
       retryStrategy: (times) => Math.min(times * 20, 200),
@@ -22,7 +48,7 @@ export class Clients {
     return redis
   }
 
-  /** A client of a Cluster that waits until it knows the slot map. */
+  /** An ioredis client of a Cluster, to look into it, that waits until it knows the slot map. */
   async cluster(nodes: RedisNodeAddress[]): Promise<Cluster> {
     const cluster = new Cluster(nodes, {
       clusterRetryStrategy: (times) => Math.min(times * 20, 200),
@@ -36,6 +62,7 @@ export class Clients {
 
   disconnectAll(): void {
     for (const client of this.made.splice(0)) client.disconnect()
+    for (const client of this.underTest.splice(0)) disconnect(client)
   }
 }
 
