@@ -3,6 +3,7 @@
 // bulk calls of bounded size; a key another call is already loading joins that load; a failed bulk load falls back
 // per key to its grace entry. Every swr rule holds per key, the fleet's lease included.
 
+import { noteFleet, traceLoad } from './diagnostics.js'
 import { toMs } from './duration.js'
 import { type EntryPolicy, makeEntry, withChosen } from './entry-policy.js'
 import { CacheClosedError } from './errors.js'
@@ -124,7 +125,7 @@ export async function swrMany<T>(
         }
         engine.report(error, key)
       }
-      engine.countHit(key, near.graceIndex, 'stale')
+      engine.countHit(key, near.graceIndex, 'grace')
       values.set(key, (grace as CacheEntry).value as T)
     }),
   )
@@ -282,6 +283,7 @@ function loadHeld<T>(
     queryKeyOf,
     mine.map((i) => flights[i] as Flight),
     background,
+    mine.some((i) => typeof tokens[i] === 'string'),
   )
   const lease = engine.lease
   const release = () => {
@@ -339,8 +341,25 @@ function checkAnswer<T>(answer: unknown, size: number): readonly (T | undefined)
   return answer
 }
 
+/** One queryFn call for `keys`, traced as one load; `holder` when this process holds the keys' leases. */
+function runBulk<T>(
+  engine: CacheInternals,
+  options: SwrManyOptions<T>,
+  policy: EntryPolicy,
+  keys: readonly string[],
+  queryKeyOf: ReadonlyMap<string, QueryKey>,
+  flights: readonly Flight[],
+  background: boolean,
+  holder = false,
+): Promise<readonly (T | undefined)[]> {
+  return traceLoad(engine.name, keys, background, flights, () => {
+    if (holder) noteFleet('holder')
+    return loadBulk(engine, options, policy, keys, queryKeyOf, flights, background)
+  })
+}
+
 /** One queryFn call for `keys`; each value is written under its own key unless an invalidation superseded it. */
-async function runBulk<T>(
+async function loadBulk<T>(
   engine: CacheInternals,
   options: SwrManyOptions<T>,
   policy: EntryPolicy,

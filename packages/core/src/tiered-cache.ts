@@ -3,6 +3,7 @@
 // lock, one per fleet (lease); a bus keeps every local tier true (bus-link); tags invalidate in O(1) (tag-stamps).
 
 import { BusLink } from './bus-link.js'
+import { noteFleet, publishBus, publishCircuit, traceLoad, traceOperations } from './diagnostics.js'
 import { toMs } from './duration.js'
 import {
   type EntryPolicy,
@@ -83,6 +84,8 @@ const LEASE_POLL_MS = 50
 const LEASE_RETRY_MS = 250
 
 export class TieredCache {
+  /** Names the cache in diagnostics. */
+  readonly name: string
   readonly #tiers: readonly Tier[]
   readonly #defaults: PolicyDefaults
   readonly #policies: Policies
@@ -111,14 +114,21 @@ export class TieredCache {
   constructor(options: TieredCacheOptions) {
     this.#reporting = new Reporting(options?.onError)
     const host: TierHost = {
+      cache: 'default',
       now: () => this.#now(),
       report: (error) => this.#report(error, error.operation, error.tier, error.key),
-      circuitOpened: (tier, operations, failures, retryAt) =>
-        this.#reporting.emitter.emit('circuit-open', { tier, operations, failures, retryAt }),
-      circuitClosed: (tier, operations) =>
-        this.#reporting.emitter.emit('circuit-close', { tier, operations }),
+      circuitOpened: (tier, operations, failures, retryAt) => {
+        publishCircuit(this.name, tier, operations, 'open')
+        this.#reporting.emitter.emit('circuit-open', { tier, operations, failures, retryAt })
+      },
+      circuitClosed: (tier, operations) => {
+        publishCircuit(this.name, tier, operations, 'closed')
+        this.#reporting.emitter.emit('circuit-close', { tier, operations })
+      },
     }
     const resolved: ResolvedOptions = resolveOptions(options, host)
+    this.name = resolved.name
+    host.cache = resolved.name
     this.#tiers = resolved.tiers
     this.#defaults = resolved.defaults
     this.#policies = new Policies(resolved.defaults)
@@ -144,7 +154,12 @@ export class TieredCache {
     if (resolved.bus !== undefined) {
       this.#bus = new BusLink(
         resolved.bus,
-        { report: reportFleet, received: (message) => this.#received(message), gap: () => this.#gap() },
+        {
+          cache: this.name,
+          report: reportFleet,
+          received: (message) => this.#received(message),
+          gap: () => this.#gap(),
+        },
         resolved.storeTimeoutMs,
       )
       this.#subscribed = this.#bus.start()
@@ -347,6 +362,7 @@ export class TieredCache {
   /** The pieces swrMany builds on; the symbol is not exported, so this is no part of the public API. */
   [INTERNALS](): CacheInternals {
     return {
+      name: this.name,
       tiers: this.#tiers,
       defaults: this.#defaults,
       policies: this.#policies,
@@ -376,7 +392,8 @@ export class TieredCache {
       },
       lease: this.#lease,
       leaseTtl: (options) => this.#leaseTtl(options),
-      loadHeldElsewhere: (key, call, policy, flight) => this.#loadOnce(key, call, policy, flight, true),
+      loadHeldElsewhere: (key, call, policy, flight) =>
+        traceLoad(this.name, key, false, flight, () => this.#loadOnce(key, call, policy, flight, true)),
     }
   }
 
@@ -450,7 +467,11 @@ export class TieredCache {
     this.#countHit(key, index, 'stale')
     if (this.#loads.has(key)) return
     // The refresh reports its own failure; the stale entry stays.
-    this.#loads.do(key, (flight) => this.#refresh(key, index, options, policy, flight)).catch(ignore)
+    this.#loads
+      .do(key, (flight) =>
+        traceLoad(this.name, key, true, flight, () => this.#refresh(key, index, options, policy, flight)),
+      )
+      .catch(ignore)
   }
 
   /**
@@ -477,8 +498,12 @@ export class TieredCache {
     if (lease === undefined) return this.#runLoad(key, options, policy, flight, true)
     const token = await lease.acquire(key, this.#leaseTtl(options))
     // Another process holds the lease: it refreshes for the fleet.
-    if (token === undefined) return undefined
+    if (token === undefined) {
+      noteFleet('waiter')
+      return undefined
+    }
     if (token === NO_LOCK) return this.#runLoad(key, options, policy, flight, true)
+    noteFleet('holder')
     try {
       // The lease may be free because another process refreshed the key since the read above: read the shared
       // tiers again, the one that answered included (a stale hit in Redis has no tier below it to ask).
@@ -501,7 +526,9 @@ export class TieredCache {
     found: Found | undefined,
   ): Promise<T> {
     const joined = this.#loads.has(key)
-    const load = this.#loads.do(key, (flight) => this.#loadOnce(key, options, policy, flight)) as Promise<T>
+    const load = this.#loads.do(key, (flight) =>
+      traceLoad(this.name, key, false, flight, () => this.#loadOnce(key, options, policy, flight)),
+    ) as Promise<T>
     const tags = policy.tags
     if (!joined && tags !== undefined) {
       // A tag invalidation while this load runs supersedes it, so that no caller joins an older value.
@@ -532,7 +559,7 @@ export class TieredCache {
         throw error
       this.#report(error, 'load', undefined, key)
     }
-    this.#countHit(key, (found as Found).graceIndex, 'stale')
+    this.#countHit(key, (found as Found).graceIndex, 'grace')
     return (grace as CacheEntry).value as T
   }
 
@@ -555,8 +582,12 @@ export class TieredCache {
     for (let attempt = 0; ; attempt++) {
       // swrMany already tried the lease for this key and found it held elsewhere: wait for the holder first.
       const token = attempt === 0 && heldElsewhere ? undefined : await lease.acquire(key, ttl)
-      if (token === NO_LOCK) return this.#runLoad(key, options, policy, flight, false)
+      if (token === NO_LOCK) {
+        noteFleet('alone')
+        return this.#runLoad(key, options, policy, flight, false)
+      }
       if (token !== undefined) {
+        noteFleet('holder')
         try {
           // The lease may have ended because its holder wrote the value just now.
           if (attempt > 0) {
@@ -568,12 +599,14 @@ export class TieredCache {
           lease.release(key, token)
         }
       }
+      noteFleet('waiter')
       const landed = await this.#waitForHolder(key, options.schema, giveUpAt)
       if (landed !== MISSING) return landed as T
       if (this.#closed) throw new CacheClosedError()
       if (performance.now() >= giveUpAt) {
         if (options.timeout !== undefined) throw new CacheTimeoutError(key, toMs(options.timeout, 'timeout'))
         // The holder neither wrote nor released within the lease: load here rather than wait on.
+        noteFleet('alone')
         return this.#runLoad(key, options, policy, flight, false)
       }
     }
@@ -711,6 +744,7 @@ export class TieredCache {
   /** A notice from another cache of the fleet. */
   #received(message: BusMessage): void {
     if (this.#closed) return
+    publishBus(this.name, 'received', message)
     switch (message.type) {
       case 'set':
       case 'expire':
@@ -737,7 +771,9 @@ export class TieredCache {
 
   /** Notices may have been lost: nothing local can be trusted. */
   #gap(): void {
-    if (!this.#closed) this.#clearLocal()
+    if (this.#closed) return
+    publishBus(this.name, 'gap', undefined)
+    this.#clearLocal()
   }
 
   #clearLocal(): void {
@@ -766,7 +802,7 @@ export class TieredCache {
     this.#loads.forget(key)
   }
 
-  #countHit(key: string, index: number, state: 'fresh' | 'stale'): void {
+  #countHit(key: string, index: number, state: 'fresh' | 'stale' | 'grace'): void {
     this.#reporting.hit(key, (this.#tiers[index] as Tier).name, state)
   }
 
@@ -781,6 +817,8 @@ export class TieredCache {
 
 /** What swrMany and namespace views use of a cache. */
 export interface CacheInternals {
+  /** The cache's name, for diagnostics. */
+  name: string
   tiers: readonly Tier[]
   defaults: PolicyDefaults
   policies: Policies
@@ -791,7 +829,7 @@ export interface CacheInternals {
   closed(): boolean
   find(key: string, schema: StandardSchemaV1 | undefined, batch: boolean): MaybePromise<Found>
   loads: Singleflight<unknown>
-  countHit(key: string, index: number, state: 'fresh' | 'stale'): void
+  countHit(key: string, index: number, state: 'fresh' | 'stale' | 'grace'): void
   miss(key: string): void
   report(error: unknown, key: string | undefined): void
   write(key: string, entry: CacheEntry, now: number): Promise<unknown> | undefined
@@ -805,3 +843,16 @@ export interface CacheInternals {
   /** swr's load of one key whose lease another process holds: waits for its value, loads if none lands. */
   loadHeldElsewhere<T>(key: string, call: LoadCall<T>, policy: EntryPolicy, flight: Flight): Promise<T>
 }
+
+// Every public operation is traced on `tiered:operation` while somebody subscribes.
+traceOperations(TieredCache.prototype, [
+  'swr',
+  'swrMany',
+  'get',
+  'set',
+  'delete',
+  'expire',
+  'clear',
+  'deleteByTag',
+  'expireByTag',
+])
