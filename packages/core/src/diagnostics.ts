@@ -127,21 +127,31 @@ const hooks = builtin('node:async_hooks')
 /** A TracingChannel and a check for its subscribers that works on Node 20 too (no `hasSubscribers` there). */
 class Traceable<M extends object> {
   readonly #channel: TracingChannel<unknown, M> | undefined
-  readonly #parts: readonly Channel[]
+  readonly #start: Channel | undefined
+  readonly #end: Channel | undefined
+  readonly #asyncStart: Channel | undefined
+  readonly #asyncEnd: Channel | undefined
+  readonly #error: Channel | undefined
 
   constructor(name: string) {
     const channel = typeof dc?.tracingChannel === 'function' ? dc.tracingChannel<unknown, M>(name) : undefined
     this.#channel = channel
-    this.#parts =
-      channel === undefined
-        ? []
-        : [channel.start, channel.end, channel.asyncStart, channel.asyncEnd, channel.error]
+    this.#start = channel?.start
+    this.#end = channel?.end
+    this.#asyncStart = channel?.asyncStart
+    this.#asyncEnd = channel?.asyncEnd
+    this.#error = channel?.error
   }
 
+  /** TracingChannel's own `hasSubscribers`, which Node 20 lacks: any of its five channels. */
   get active(): boolean {
-    const parts = this.#parts
-    for (let i = 0; i < parts.length; i++) if ((parts[i] as Channel).hasSubscribers) return true
-    return false
+    return (
+      this.#start?.hasSubscribers === true ||
+      this.#asyncEnd?.hasSubscribers === true ||
+      this.#end?.hasSubscribers === true ||
+      this.#asyncStart?.hasSubscribers === true ||
+      this.#error?.hasSubscribers === true
+    )
   }
 
   /**

@@ -1,0 +1,128 @@
+// What observability costs on the hot path (a fresh memory hit through swr), as ratios measured in one process with
+// the two sides interleaved round by round, so that a change in the machine's load falls on both:
+// 1. no subscriber vs the build before diagnostics channels existed (TIERED_BASELINE: a built checkout, default
+//    /work/baseline; skipped when it is not there);
+// 2. @tiered/otel's TieredInstrumentation registered (an SDK tracer and meter provider whose exporters drop what
+//    they get) vs not registered.
+// The figure of each side is ns per fresh hit; the ratio is the median of the paired rounds' ratios.
+
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { metrics, trace } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { registerInstrumentations } from '@opentelemetry/instrumentation'
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics'
+import { BatchSpanProcessor, InMemorySpanExporter, NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
+import { TieredCache } from '@tiered/core'
+import { TieredInstrumentation } from '@tiered/otel'
+import { createMemoryStore } from '@tiered/store-memory'
+
+const PAIRS = Number(process.env.BENCH_DIAGNOSTICS_PAIRS ?? 30)
+const OPS = Number(process.env.BENCH_DIAGNOSTICS_OPS ?? 100_000)
+const KEYS = Array.from({ length: 1_000 }, (_, i) => `user:${i}`)
+const queryFn = () => ({ id: 'loaded' })
+
+interface Swr {
+  swr(options: { queryKey: string; queryFn: () => unknown; fresh: string; ttl: string }): Promise<unknown>
+}
+
+async function filled(cache: Swr): Promise<Swr> {
+  for (const key of KEYS) await cache.swr({ queryKey: key, queryFn, fresh: '1h', ttl: '2h' })
+  return cache
+}
+
+/** ns per fresh hit over one round of OPS calls. */
+async function round(cache: Swr): Promise<number> {
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < OPS; i++) {
+    await cache.swr({ queryKey: KEYS[i % 1_000] as string, queryFn, fresh: '1h', ttl: '2h' })
+  }
+  return Number(process.hrtime.bigint() - start) / OPS
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
+/** Interleaved rounds of two sides (`before` runs before each round of its side); the median paired ratio b/a. */
+async function compare(
+  a: { cache: Swr; before?: () => void },
+  b: { cache: Swr; before?: () => void },
+): Promise<{ a: number; b: number; ratio: number }> {
+  const as: number[] = []
+  const bs: number[] = []
+  const ratios: number[] = []
+  for (let pair = -3; pair < PAIRS; pair++) {
+    // Alternate which side goes first, so neither always follows a collection the other caused.
+    const order = pair % 2 === 0 ? [a, b] : [b, a]
+    const figures = new Map<object, number>()
+    for (const side of order) {
+      side.before?.()
+      figures.set(side, await round(side.cache))
+    }
+    if (pair < 0) continue // warm-up
+    const fa = figures.get(a) as number
+    const fb = figures.get(b) as number
+    as.push(fa)
+    bs.push(fb)
+    ratios.push(fb / fa)
+  }
+  return { a: median(as), b: median(bs), ratio: median(ratios) }
+}
+
+const line = (label: string, figures: { a: number; b: number; ratio: number }, a: string, b: string) =>
+  `${label}: ${a} ${figures.a.toFixed(1)} ns, ${b} ${figures.b.toFixed(1)} ns per fresh hit; ratio ${figures.ratio.toFixed(3)} (median of ${PAIRS} interleaved pairs of ${OPS} calls)`
+
+const current = await filled(new TieredCache({ stores: [createMemoryStore('memory')] }))
+
+const baselineDir = process.env.TIERED_BASELINE ?? '/work/baseline'
+const baselineCore = join(baselineDir, 'packages/core/dist/index.js')
+const baselineMemory = join(baselineDir, 'packages/store-memory/dist/index.js')
+if (existsSync(baselineCore) && existsSync(baselineMemory)) {
+  const before = (await import(pathToFileURL(baselineCore).href)) as { TieredCache: typeof TieredCache }
+  const memory = (await import(pathToFileURL(baselineMemory).href)) as {
+    createMemoryStore: typeof createMemoryStore
+  }
+  const old = await filled(new before.TieredCache({ stores: [memory.createMemoryStore('memory')] }))
+  console.log(line('no subscriber vs the build before channels', await compare({ cache: old }, { cache: current }), 'before', 'now'))
+} else {
+  console.log(`no subscriber vs the build before channels: skipped (no build at ${baselineDir})`)
+}
+
+// An SDK as an application sets it up, exporting nowhere: what is measured is the instrumentation and the SDK's
+// span and metric recording, not an exporter's I/O.
+const contextManager = new AsyncLocalStorageContextManager().enable()
+const tracerProvider = new NodeTracerProvider({
+  spanProcessors: [new BatchSpanProcessor(new InMemorySpanExporter(), { maxQueueSize: 2_048 })],
+})
+tracerProvider.register({ contextManager })
+const meterProvider = new MeterProvider({
+  readers: [
+    new PeriodicExportingMetricReader({
+      exporter: new InMemoryMetricExporter(AggregationTemporality.DELTA),
+      exportIntervalMillis: 1_000,
+    }),
+  ],
+})
+metrics.setGlobalMeterProvider(meterProvider)
+const instrumentation = new TieredInstrumentation()
+registerInstrumentations({ instrumentations: [instrumentation] })
+void trace
+const figures = await compare(
+  { cache: current, before: () => instrumentation.disable() },
+  { cache: current, before: () => instrumentation.enable() },
+)
+instrumentation.disable()
+console.log(line('TieredInstrumentation registered vs none', figures, 'none', 'registered'))
+await tracerProvider.shutdown()
+await meterProvider.shutdown()
