@@ -34,9 +34,7 @@ export interface TieredInstrumentationConfig extends InstrumentationConfig {
 }
 
 /** Seconds: from a memory hit (microseconds) to a slow load. */
-const DURATION_BUCKETS = [
-  0.000_01, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10,
-]
+const DURATION_BUCKETS = [0.000_01, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10]
 
 interface Instruments {
   operations: Counter
@@ -237,13 +235,7 @@ function startAttributes(kind: Kind, message: Traced, captureKeys: boolean): Att
 }
 
 /** Sets what is known once the call ended, and records its metrics. */
-function finish(
-  kind: Kind,
-  message: Traced,
-  span: Span,
-  seconds: number,
-  instruments: Instruments,
-): void {
+function finish(kind: Kind, message: Traced, span: Span, seconds: number, instruments: Instruments): void {
   const cache = message.cache
   if (kind === 'operation') {
     const { operation, state, tier } = message as OperationMessage
