@@ -339,7 +339,10 @@ describe('tiered:bus', () => {
         subscribers.push(handlers)
       },
     })
-    return { bus, gap: () => subscribers.forEach((handlers) => handlers.gap()) }
+    const gap = () => {
+      for (const handlers of subscribers) handlers.gap()
+    }
+    return { bus, gap }
   }
 
   it('notices sent, received, and a gap', async () => {
