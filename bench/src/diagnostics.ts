@@ -4,7 +4,7 @@
 //    /work/baseline; skipped when it is not there);
 // 2. @tiered/otel's TieredInstrumentation registered (an SDK tracer and meter provider whose exporters drop what
 //    they get) vs not registered.
-// The figure of each side is ns per fresh hit; the ratio is the median of the paired rounds' ratios.
+// The figure of each side is CPU ns per fresh hit; the ratio is the median of the paired rounds' ratios.
 
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -32,18 +32,27 @@ interface Swr {
   swr(options: { queryKey: string; queryFn: () => unknown; fresh: Duration; ttl: Duration }): Promise<unknown>
 }
 
-async function filled(cache: Swr): Promise<Swr> {
-  for (const key of KEYS) await cache.swr({ queryKey: key, queryFn, fresh: '1h', ttl: '2h' })
-  return cache
+/**
+ * Fills the caches key by key in turn, so that no side's entries sit in older (or newer) memory than the other's:
+ * filling one cache after the other made the same build measure up to 10 % apart.
+ */
+async function fill(...caches: Swr[]): Promise<void> {
+  for (const key of KEYS) {
+    for (const cache of caches) await cache.swr({ queryKey: key, queryFn, fresh: '1h', ttl: '2h' })
+  }
 }
 
-/** ns per fresh hit over one round of OPS calls. */
-async function round(cache: Swr): Promise<number> {
-  const start = process.hrtime.bigint()
-  for (let i = 0; i < OPS; i++) {
+/**
+ * CPU ns per fresh hit over one round of OPS calls. CPU time rather than wall time: on a machine shared with other
+ * work, a round that waited for a core would otherwise be billed for the wait.
+ */
+async function round(cache: Swr, ops: number): Promise<number> {
+  const start = process.cpuUsage()
+  for (let i = 0; i < ops; i++) {
     await cache.swr({ queryKey: KEYS[i % 1_000] as string, queryFn, fresh: '1h', ttl: '2h' })
   }
-  return Number(process.hrtime.bigint() - start) / OPS
+  const used = process.cpuUsage(start)
+  return ((used.user + used.system) * 1_000) / ops
 }
 
 function median(values: readonly number[]): number {
@@ -58,7 +67,8 @@ function median(values: readonly number[]): number {
 async function compare(
   a: { cache: Swr; before?: () => void },
   b: { cache: Swr; before?: () => void },
-): Promise<{ a: number; b: number; ratio: number }> {
+  ops = OPS,
+): Promise<{ a: number; b: number; ratio: number; ops: number }> {
   const as: number[] = []
   const bs: number[] = []
   const ratios: number[] = []
@@ -68,7 +78,7 @@ async function compare(
     const figures = new Map<object, number>()
     for (const side of order) {
       side.before?.()
-      figures.set(side, await round(side.cache))
+      figures.set(side, await round(side.cache, ops))
     }
     if (pair < 0) continue // warm-up
     const fa = figures.get(a) as number
@@ -77,13 +87,18 @@ async function compare(
     bs.push(fb)
     ratios.push(fb / fa)
   }
-  return { a: median(as), b: median(bs), ratio: median(ratios) }
+  return { a: median(as), b: median(bs), ratio: median(ratios), ops }
 }
 
-const line = (label: string, figures: { a: number; b: number; ratio: number }, a: string, b: string) =>
-  `${label}: ${a} ${figures.a.toFixed(1)} ns, ${b} ${figures.b.toFixed(1)} ns per fresh hit; ratio ${figures.ratio.toFixed(3)} (median of ${PAIRS} interleaved pairs of ${OPS} calls)`
+const line = (
+  label: string,
+  figures: { a: number; b: number; ratio: number; ops: number },
+  a: string,
+  b: string,
+) =>
+  `${label}: ${a} ${figures.a.toFixed(1)} ns, ${b} ${figures.b.toFixed(1)} ns CPU per fresh hit; ratio ${figures.ratio.toFixed(3)} (median of ${PAIRS} interleaved pairs of ${figures.ops} calls)`
 
-const current = await filled(new TieredCache({ stores: [createMemoryStore('memory')] }))
+const current = new TieredCache({ stores: [createMemoryStore('memory')] })
 
 const baselineDir = process.env.TIERED_BASELINE ?? '/work/baseline'
 const baselineCore = join(baselineDir, 'packages/core/dist/index.js')
@@ -93,7 +108,13 @@ if (existsSync(baselineCore) && existsSync(baselineMemory)) {
   const memory = (await import(pathToFileURL(baselineMemory).href)) as {
     createMemoryStore: typeof createMemoryStore
   }
-  const old = await filled(new before.TieredCache({ stores: [memory.createMemoryStore('memory')] }))
+  const made = () => new before.TieredCache({ stores: [memory.createMemoryStore('memory')] })
+  const [old, same] = [made(), made()]
+  await fill(old, current, same)
+  // The noise floor: the build before against itself, measured the same way.
+  console.log(
+    line('the build before vs itself (noise)', await compare({ cache: old }, { cache: same }), 'a', 'b'),
+  )
   console.log(
     line(
       'no subscriber vs the build before channels',
@@ -104,7 +125,10 @@ if (existsSync(baselineCore) && existsSync(baselineMemory)) {
   )
 } else {
   console.log(`no subscriber vs the build before channels: skipped (no build at ${baselineDir})`)
+  await fill(current)
 }
+
+if (process.env.BENCH_DIAGNOSTICS_ONLY === 'baseline') process.exit(0)
 
 // An SDK as an application sets it up, exporting nowhere: what is measured is the instrumentation and the SDK's
 // span and metric recording, not an exporter's I/O.
@@ -137,6 +161,8 @@ const figures = await compare(
       instrumentation.enable()
     },
   },
+  // A traced call costs microseconds: fewer calls per round keep the run short.
+  Math.max(1_000, Math.round(OPS / 10)),
 )
 instrumentation.disable()
 console.log(line('TieredInstrumentation registered vs none', figures, 'none', 'registered'))
