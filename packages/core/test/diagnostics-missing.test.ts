@@ -18,15 +18,15 @@ it('a runtime without node:diagnostics_channel: the cache works and publishes no
   vi.resetModules()
   const { TieredCache } = await import('../src/index.js')
   const seen: unknown[] = []
-  const channel = diagnostics.tracingChannel('tiered:operation')
-  const handlers = { start: (message: unknown) => seen.push(message) }
-  channel.subscribe(handlers)
+  const start = diagnostics.tracingChannel('tiered:operation').start
+  const listener = (message: unknown) => seen.push(message)
+  start.subscribe(listener)
   try {
     const cache = new TieredCache({ stores: [createMapStore('memory')] })
     expect(await cache.swr({ queryKey: 'k', queryFn: () => 'v' })).toBe('v')
     expect(await cache.swr({ queryKey: 'k', queryFn: () => 'w' })).toBe('v')
   } finally {
-    channel.unsubscribe(handlers)
+    start.unsubscribe(listener)
   }
   expect(seen).toEqual([])
 })

@@ -5,12 +5,9 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks'
 import diagnostics from 'node:diagnostics_channel'
-import { createFlakyStore, createMapStore } from '@tiered/testing'
+import { createFlakyStore, createMapStore, createMemoryBus } from '@tiered/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
-  type BusHandlers,
-  type BusMessage,
-  type CacheBus,
   type CacheStore,
   DiagnosticChannels,
   type LoadMessage,
@@ -328,26 +325,9 @@ describe('tiered:circuit', () => {
 })
 
 describe('tiered:bus', () => {
-  /** A bus in one process: every cache subscribed gets every message; `gap()` tells all of them. */
-  function memoryBus() {
-    const subscribers: BusHandlers[] = []
-    const bus = (): CacheBus => ({
-      publish: (message: BusMessage) => {
-        for (const handlers of subscribers) handlers.message(structuredClone(message))
-      },
-      subscribe: (handlers) => {
-        subscribers.push(handlers)
-      },
-    })
-    const gap = () => {
-      for (const handlers of subscribers) handlers.gap()
-    }
-    return { bus, gap }
-  }
-
   it('notices sent, received, and a gap', async () => {
     const notices = listen<unknown>(DiagnosticChannels.bus)
-    const fleet = memoryBus()
+    const fleet = createMemoryBus()
     const shared = createMapStore('shared', { async: true })
     const one = new TieredCache({ name: 'one', stores: [localStore('m1'), shared], bus: fleet.bus() })
     const two = new TieredCache({ name: 'two', stores: [localStore('m2'), shared], bus: fleet.bus() })

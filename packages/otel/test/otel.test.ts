@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/sdk-metrics'
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
 import { TieredInstrumentation } from '../src/index.js'
-import { type ExportedSpan, otelSuite } from './suite.js'
+import { collectMetrics, type ExportedSpan, otelSuite } from './suite.js'
 
 otelSuite({
   api: { trace, context },
@@ -32,22 +32,7 @@ otelSuite({
       tracerProvider,
       meterProvider,
       spans: () => spans.getFinishedSpans() as unknown as ExportedSpan[],
-      async metrics() {
-        exporter.reset()
-        await reader.forceFlush()
-        const byName = new Map()
-        for (const resource of exporter.getMetrics())
-          for (const scope of resource.scopeMetrics)
-            for (const metric of scope.metrics)
-              byName.set(metric.descriptor.name, {
-                unit: metric.descriptor.unit,
-                points: metric.dataPoints.map((point) => ({
-                  attributes: point.attributes,
-                  value: point.value,
-                })),
-              })
-        return byName
-      },
+      metrics: () => collectMetrics(exporter, reader),
       async shutdown() {
         await tracerProvider.shutdown()
         await meterProvider.shutdown()

@@ -4,10 +4,10 @@
 // nothing here imports them. Spans and metrics are read from the SDK's in-memory exporters.
 
 import type { Context, Span, SpanContext, TracerProvider } from '@opentelemetry/api'
-import type { BusHandlers, BusMessage, CacheBus, CacheStore } from '@tiered/core'
+import type { CacheStore } from '@tiered/core'
 import { TieredCache } from '@tiered/core'
 import { createMemoryStore } from '@tiered/store-memory'
-import { createFlakyStore, createMapStore } from '@tiered/testing'
+import { createFlakyStore, createMapStore, createMemoryBus } from '@tiered/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 /** What a test needs of a span the SDK exported. */
@@ -57,6 +57,34 @@ interface Instrumentation {
   disable(): void
 }
 type TieredInstrumentationConfig = { captureKeys?: boolean }
+
+/** What the suite reads of the SDK's in-memory metric exporter and its reader, on either line. */
+interface MetricsExport {
+  reset(): void
+  getMetrics(): {
+    scopeMetrics: {
+      metrics: { descriptor: { name: string; unit: string }; dataPoints: DataPoint[] }[]
+    }[]
+  }[]
+}
+
+/** Collects the reader's metrics now and gives each metric's unit and data points (attributes, value) by name. */
+export async function collectMetrics(
+  exporter: MetricsExport,
+  reader: { forceFlush(): Promise<void> },
+): Promise<Map<string, { unit: string; points: DataPoint[] }>> {
+  exporter.reset()
+  await reader.forceFlush()
+  const byName = new Map<string, { unit: string; points: DataPoint[] }>()
+  for (const resource of exporter.getMetrics())
+    for (const scope of resource.scopeMetrics)
+      for (const metric of scope.metrics)
+        byName.set(metric.descriptor.name, {
+          unit: metric.descriptor.unit,
+          points: metric.dataPoints.map(({ attributes, value }) => ({ attributes, value })),
+        })
+  return byName
+}
 
 export function otelSuite(line: OtelLine): void {
   let sdk: ReturnType<OtelLine['start']>
@@ -288,23 +316,19 @@ export function otelSuite(line: OtelLine): void {
         name: 'shared',
         async: true,
       })
-      const subscribers: BusHandlers[] = []
-      const bus = (): CacheBus => ({
-        publish: (message: BusMessage) => {
-          for (const handlers of subscribers) handlers.message(structuredClone(message))
-        },
-        subscribe: (handlers) => {
-          subscribers.push(handlers)
-        },
-      })
+      const fleet = createMemoryBus()
       const one = cache({
         name: 'one',
         stores: [createMemoryStore('memory'), shared],
         circuitBreaker: { failureThreshold: 1, cooldown: '20ms' },
-        bus: bus(),
+        bus: fleet.bus(),
         onError: () => {},
       })
-      const two = cache({ name: 'two', stores: [createMemoryStore('memory') as CacheStore], bus: bus() })
+      const two = cache({
+        name: 'two',
+        stores: [createMemoryStore('memory') as CacheStore],
+        bus: fleet.bus(),
+      })
       await Promise.all([one.ready(), two.ready()])
       shared.failAlways('get')
       await one.get('a')

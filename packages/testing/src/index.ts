@@ -10,6 +10,7 @@ export {
   type StoreOp,
 } from './flaky-store.js'
 export { createMapStore, type MapStore, type MapStoreOptions } from './map-store.js'
+export { createMemoryBus, type MemoryBus } from './memory-bus.js'
 export {
   type RedisClusterHandle,
   type RedisNodeAddress,

@@ -15,7 +15,7 @@ import {
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { TieredInstrumentation } from '@tiered/otel'
 import { expect, it } from 'vitest'
-import { type ExportedSpan, otelSuite } from '../../../packages/otel/test/suite.js'
+import { collectMetrics, type ExportedSpan, otelSuite } from '../../../packages/otel/test/suite.js'
 
 it('runs on api 1.9, the one @tiered/otel and its instrumentation base resolve here too', () => {
   const here = createRequire(import.meta.url)
@@ -47,22 +47,7 @@ otelSuite({
       tracerProvider,
       meterProvider,
       spans: () => spans.getFinishedSpans() as unknown as ExportedSpan[],
-      async metrics() {
-        exporter.reset()
-        await reader.forceFlush()
-        const byName = new Map()
-        for (const resource of exporter.getMetrics())
-          for (const scope of resource.scopeMetrics)
-            for (const metric of scope.metrics)
-              byName.set(metric.descriptor.name, {
-                unit: metric.descriptor.unit,
-                points: metric.dataPoints.map((point) => ({
-                  attributes: point.attributes,
-                  value: point.value,
-                })),
-              })
-        return byName
-      },
+      metrics: () => collectMetrics(exporter, reader),
       async shutdown() {
         await tracerProvider.shutdown()
         await meterProvider.shutdown()
