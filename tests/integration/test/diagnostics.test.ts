@@ -28,14 +28,12 @@ afterEach(() => {
 function ended<M extends object>(kind: 'load' | 'store'): M[] {
   const seen: M[] = []
   const channel = diagnostics.tracingChannel<unknown, M>(DiagnosticChannels[kind])
-  const handlers = {
-    asyncEnd: (message: M) => {
-      const { result: _result, ...rest } = message as M & { result?: unknown }
-      seen.push(rest as M)
-    },
+  const asyncEnd = (message: unknown) => {
+    const { result: _result, ...rest } = message as M & { result?: unknown }
+    seen.push(rest as M)
   }
-  channel.subscribe(handlers)
-  stops.push(() => channel.unsubscribe(handlers))
+  channel.asyncEnd.subscribe(asyncEnd)
+  stops.push(() => channel.asyncEnd.unsubscribe(asyncEnd))
   return seen
 }
 
