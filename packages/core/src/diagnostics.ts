@@ -3,7 +3,7 @@
 // first, so a cache nobody watches builds no message and pays a few property reads per call.
 
 import type { AsyncLocalStorage } from 'node:async_hooks'
-import type { Channel, TracingChannel } from 'node:diagnostics_channel'
+import type { TracingChannel } from 'node:diagnostics_channel'
 import { ErrorCodes, hasErrorCode } from './errors.js'
 import { toKey } from './query-key.js'
 import type { Flight } from './singleflight.js'
@@ -124,33 +124,36 @@ function builtin<K extends keyof Builtins>(id: K): Builtins[K] | undefined {
 const dc = builtin('node:diagnostics_channel')
 const hooks = builtin('node:async_hooks')
 
+const NOBODY = { hasSubscribers: false } as const
+
 /** A TracingChannel and a check for its subscribers that works on Node 20 too (no `hasSubscribers` there). */
 class Traceable<M extends object> {
   readonly #channel: TracingChannel<unknown, M> | undefined
-  readonly #start: Channel | undefined
-  readonly #end: Channel | undefined
-  readonly #asyncStart: Channel | undefined
-  readonly #asyncEnd: Channel | undefined
-  readonly #error: Channel | undefined
+  // The five channels a TracingChannel publishes on (a stand-in without subscribers where the runtime has none).
+  readonly #start: { readonly hasSubscribers: boolean }
+  readonly #end: { readonly hasSubscribers: boolean }
+  readonly #asyncStart: { readonly hasSubscribers: boolean }
+  readonly #asyncEnd: { readonly hasSubscribers: boolean }
+  readonly #error: { readonly hasSubscribers: boolean }
 
   constructor(name: string) {
     const channel = typeof dc?.tracingChannel === 'function' ? dc.tracingChannel<unknown, M>(name) : undefined
     this.#channel = channel
-    this.#start = channel?.start
-    this.#end = channel?.end
-    this.#asyncStart = channel?.asyncStart
-    this.#asyncEnd = channel?.asyncEnd
-    this.#error = channel?.error
+    this.#start = channel?.start ?? NOBODY
+    this.#end = channel?.end ?? NOBODY
+    this.#asyncStart = channel?.asyncStart ?? NOBODY
+    this.#asyncEnd = channel?.asyncEnd ?? NOBODY
+    this.#error = channel?.error ?? NOBODY
   }
 
   /** TracingChannel's own `hasSubscribers`, which Node 20 lacks: any of its five channels. */
   get active(): boolean {
     return (
-      this.#start?.hasSubscribers === true ||
-      this.#asyncEnd?.hasSubscribers === true ||
-      this.#end?.hasSubscribers === true ||
-      this.#asyncStart?.hasSubscribers === true ||
-      this.#error?.hasSubscribers === true
+      this.#start.hasSubscribers ||
+      this.#asyncEnd.hasSubscribers ||
+      this.#end.hasSubscribers ||
+      this.#asyncStart.hasSubscribers ||
+      this.#error.hasSubscribers
     )
   }
 
