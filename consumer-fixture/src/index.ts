@@ -5,6 +5,8 @@ import type * as core from '@tiered/core'
 import { type CacheStore, parseDuration, swr, TieredCache, toKey } from '@tiered/core'
 import type * as keys from '@tiered/keys'
 import { hashKeyMD5, stableStringify } from '@tiered/keys'
+import type * as otel from '@tiered/otel'
+import { TieredInstrumentation } from '@tiered/otel'
 import type * as storeKeyv from '@tiered/store-keyv'
 import { createKeyvStore } from '@tiered/store-keyv'
 import type * as storeMemory from '@tiered/store-memory'
@@ -19,6 +21,7 @@ import { Keyv } from 'keyv'
 export type Everything = [
   typeof core,
   typeof keys,
+  typeof otel,
   typeof storeKeyv,
   typeof storeMemory,
   typeof storeRedis,
@@ -53,3 +56,6 @@ export async function app(): Promise<Todo[]> {
 }
 
 export const conformance = (make: MakeStore): void => runStoreConformance('mine', make)
+
+/** An app's OpenTelemetry setup names the instrumentation like any other. */
+export const instrumentation: TieredInstrumentation = new TieredInstrumentation({ captureKeys: false })

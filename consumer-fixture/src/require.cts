@@ -2,6 +2,7 @@
 
 import core = require('@tiered/core')
 import keys = require('@tiered/keys')
+import otel = require('@tiered/otel')
 import storeKeyv = require('@tiered/store-keyv')
 import storeMemory = require('@tiered/store-memory')
 import storeRedis = require('@tiered/store-redis')
@@ -9,4 +10,4 @@ import storeTestSuite = require('@tiered/store-test-suite')
 
 export const cache = new core.TieredCache({ stores: [storeMemory.createMemoryStore('memory')] })
 export const key: string = keys.hashKeySHA256(['a', 1])
-export type Everything = [typeof storeKeyv, typeof storeRedis, typeof storeTestSuite]
+export type Everything = [typeof otel, typeof storeKeyv, typeof storeRedis, typeof storeTestSuite]

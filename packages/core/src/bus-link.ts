@@ -5,12 +5,15 @@
 
 import { randomUUID } from 'node:crypto'
 import { bounded, FAILED } from './bounded.js'
+import { publishBus } from './diagnostics.js'
 import { CacheFleetError } from './errors.js'
 import type { BusMessage, CacheBus, MaybePromise } from './types.js'
 
 export type KeyNotice = 'set' | 'delete' | 'expire'
 
 export interface BusHost {
+  /** The cache's name, for diagnostics. */
+  cache: string
   report(error: CacheFleetError): void
   /** A notice from another cache. */
   received(message: BusMessage): void
@@ -148,6 +151,9 @@ export class BusLink {
     Promise.all(messages.map((message) => this.#bounded('publish', () => this.#bus.publish(message)))).then(
       (outcomes) => {
         markPublished?.()
+        outcomes.forEach((ok, i) => {
+          if (ok) publishBus(this.#host.cache, 'sent', messages[i])
+        })
         if (outcomes.every((ok) => ok)) {
           this.#retryMs = 0
           return

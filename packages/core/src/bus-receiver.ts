@@ -2,6 +2,7 @@
 // running here, leaves each key in every local tier only as expired (set, expire) or removes it (delete), drops
 // cached tag stamps, and wakes the waiters for those keys. A gap (notices may be lost) clears every local tier.
 
+import { publishBus } from './diagnostics.js'
 import { type EngineParts, supersede } from './engine-parts.js'
 import type { BusMessage } from './types.js'
 import { expireIn } from './write-path.js'
@@ -17,6 +18,7 @@ export class BusReceiver {
   received(message: BusMessage): void {
     const parts = this.#parts
     if (parts.closed) return
+    publishBus(parts.name, 'received', message)
     switch (message.type) {
       case 'set':
       case 'expire':
@@ -44,7 +46,10 @@ export class BusReceiver {
 
   /** Notices may have been lost: nothing local can be trusted. */
   gap(): void {
-    if (!this.#parts.closed) clearLocal(this.#parts)
+    const parts = this.#parts
+    if (parts.closed) return
+    publishBus(parts.name, 'gap', undefined)
+    clearLocal(parts)
   }
 }
 

@@ -13,6 +13,8 @@ import type { TagStamps } from './tag-stamps.js'
 import type { Tier } from './tier.js'
 
 export interface EngineParts {
+  /** The cache's name, for diagnostics. */
+  readonly name: string
   readonly tiers: readonly Tier[]
   readonly defaults: PolicyDefaults
   /** The cache's clock (epoch ms): every instant an entry, a stamp or a back-off is compared with. */

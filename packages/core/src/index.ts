@@ -18,6 +18,19 @@ export {
   v8Codec,
 } from './codec/entry-codec.js'
 export { parseJsonWithoutPrototypes, stripPrototypeKeys } from './codec/proto-guard.js'
+export {
+  type AnswerState,
+  type BusNoticeMessage,
+  type CacheOperation,
+  type CircuitMessage,
+  DiagnosticChannels,
+  type FleetRole,
+  type LoadMessage,
+  type LoadOutcome,
+  type OperationMessage,
+  type StoreMessage,
+  type StoreMethod,
+} from './diagnostics.js'
 export { parseDuration } from './duration.js'
 export { cacheEntryProblem, isCacheEntry } from './entry-shape.js'
 export {

@@ -223,12 +223,13 @@ export class KeyFlow {
     return this.#graceValue(key, found)
   }
 
+  /** The entry kept past its ttl, served in place of a failed or slow load (or while the key backs off). */
   #graceValue(key: string, found: Found): unknown {
-    this.#hit(key, found.graceIndex, 'stale')
+    this.#hit(key, found.graceIndex, 'grace')
     return (found.grace as CacheEntry).value
   }
 
-  #hit(key: string, index: number, state: 'fresh' | 'stale'): void {
+  #hit(key: string, index: number, state: 'fresh' | 'stale' | 'grace'): void {
     this.#parts.reporting.hit(key, (this.#parts.tiers[index] as Tier).name, state)
   }
 }

@@ -2,6 +2,7 @@
 // passed (the signal is aborted), or the reason the load was aborted (close) — whichever comes first. The timer
 // stops the moment the loader settles, so a load that succeeded is never aborted afterwards.
 
+import { noteQuery } from './diagnostics.js'
 import { CacheTimeoutError } from './errors.js'
 import type { AbortableLoad } from './load-context.js'
 
@@ -10,6 +11,7 @@ export function runQuery<C extends AbortableLoad, T>(
   context: C,
   timeoutMs: number | undefined,
 ): Promise<T> {
+  noteQuery()
   return new Promise<T>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined
     const stop = () => {

@@ -4,6 +4,7 @@
 // another process holds waits for that holder's value.
 
 import type { Call } from './call.js'
+import { loadTraced, noteFleet, traceLoad } from './diagnostics.js'
 import type { EngineParts } from './engine-parts.js'
 import { makeEntry, withChosen } from './entry-policy.js'
 import { CacheClosedError, CacheTimeoutError } from './errors.js'
@@ -66,7 +67,10 @@ export class Loads {
         this.#parts.flights.start(
           key,
           kind,
-          (flight) => this.#runBulk(call, { keys, flights: [flight] }).then(first),
+          (flight) =>
+            traceLoad(this.#parts.name, key, false, flight, () =>
+              this.#runBulk(call, { keys, flights: [flight] }).then(first),
+            ),
           stale[0],
         ),
       ]
@@ -99,7 +103,13 @@ export class Loads {
    */
   waitForHolder(call: Call, key: string, stale: CacheEntry | undefined): LoadFlight {
     const kind: FlightKind = { refresh: false, fresh: false, tags: call.policy.tags }
-    return this.#parts.flights.start(key, kind, (flight) => this.#loadAsWaiter(call, key, flight), stale)
+    return this.#parts.flights.start(
+      key,
+      kind,
+      (flight) =>
+        traceLoad(this.#parts.name, key, false, flight, () => this.#loadAsWaiter(call, key, flight)),
+      stale,
+    )
   }
 
   /** Registers a flight per key, then runs `plan` once for all of them; each flight settles with its key's value. */
@@ -111,7 +121,16 @@ export class Loads {
   ): LoadFlight[] {
     const flights = this.#parts.flights
     if (keys.length === 1) {
-      return [flights.start(keys[0] as string, kind, (flight) => plan([flight]).then(first), stale[0])]
+      const key = keys[0] as string
+      return [
+        flights.start(
+          key,
+          kind,
+          (flight) =>
+            traceLoad(this.#parts.name, key, kind.refresh, flight, () => plan([flight]).then(first)),
+          stale[0],
+        ),
+      ]
     }
     const started: LoadFlight[] = []
     let planned: Promise<readonly Promise<unknown>[]> | undefined
@@ -124,7 +143,7 @@ export class Loads {
           () =>
             Promise.resolve()
               .then(() => {
-                planned ??= plan(started)
+                planned ??= this.#tracedPlan(keys, kind.refresh, started, plan)
                 return planned
               })
               .then((each) => each[i]),
@@ -133,6 +152,29 @@ export class Loads {
       )
     })
     return started
+  }
+
+  /**
+   * The plan of a load of many keys, traced as one load while somebody subscribes: it ends once every key's value
+   * settled.
+   */
+  #tracedPlan(
+    keys: readonly string[],
+    background: boolean,
+    flights: readonly LoadFlight[],
+    plan: (flights: readonly LoadFlight[]) => Promise<readonly Promise<unknown>[]>,
+  ): Promise<readonly Promise<unknown>[]> {
+    if (!loadTraced()) return plan(flights)
+    let each: readonly Promise<unknown>[] = []
+    const whole = traceLoad(this.#parts.name, keys, background, flights, async () => {
+      each = await plan(flights)
+      return Promise.all(each)
+    })
+    // Each key's promise carries its own value or failure; the plan's own failure rejects them all.
+    return whole.then(
+      () => each,
+      (error: unknown) => (each.length === keys.length ? each : Promise.reject(error)),
+    )
   }
 
   /**
@@ -156,9 +198,10 @@ export class Loads {
     const tokens = await Promise.all(keys.map((key) => lease.acquire(key, ttl)))
     const mine: number[] = []
     const each: Promise<unknown>[] = new Array(keys.length)
+    if (tokens.some((token) => typeof token === 'string')) noteFleet('holder')
     tokens.forEach((token, i) => {
       if (token !== undefined) mine.push(i)
-      else each[i] = this.#loadAsWaiter(call, keys[i] as string, flights[i] as LoadFlight)
+      else each[i] = this.#waiterOf(call, keys, i, flights[i] as LoadFlight)
     })
     if (mine.length > 0) {
       const loads = this.#run(call, {
@@ -199,6 +242,7 @@ export class Loads {
       const ttl = this.#leaseTtl(call)
       tokens = await Promise.all(reload.map((i) => lease.acquire((due[i] as StaleKey).key, ttl)))
       // A key whose lease another process holds is refreshed there.
+      noteFleet(tokens.some((token) => typeof token === 'string') ? 'holder' : 'waiter')
       reload.forEach((i, j) => {
         if (tokens[j] === undefined) each[i] = Promise.resolve(HELD_ELSEWHERE)
       })
@@ -254,6 +298,13 @@ export class Loads {
     return each
   }
 
+  /** The wait for another process's value of `keys[i]`: within a load of many keys, a load of its own. */
+  #waiterOf(call: Call, keys: readonly string[], i: number, flight: LoadFlight): Promise<unknown> {
+    const key = keys[i] as string
+    if (keys.length === 1) return this.#loadAsWaiter(call, key, flight)
+    return traceLoad(this.#parts.name, key, false, flight, () => this.#loadAsWaiter(call, key, flight))
+  }
+
   /**
    * One load of `key` in the fleet, for a process that found the lease held elsewhere: waits for the holder's value in the shared tiers (read when the bus announces the key, or on a
    * short poll without a bus), and takes the lease itself if it ends with no value. Its own timeout bounds the wait.
@@ -262,13 +313,18 @@ export class Loads {
     const lease = this.#parts.lease
     if (lease === undefined) return first(this.#run(call, { keys: [key], flights: [flight] }))
     flight.started = true
+    noteFleet('waiter')
     const ttl = this.#leaseTtl(call)
     // Deadlines here pair with timers, which run on real time: they are read from the monotonic clock.
     const giveUpAt = performance.now() + (call.timeoutMs === undefined ? ttl + this.#parts.lockTtlMs : ttl)
     for (let attempt = 0; ; attempt++) {
       const token = attempt === 0 ? undefined : await lease.acquire(key, ttl)
-      if (token === NO_LOCK) return first(this.#run(call, { keys: [key], flights: [flight] }))
+      if (token === NO_LOCK) {
+        noteFleet('alone')
+        return first(this.#run(call, { keys: [key], flights: [flight] }))
+      }
       if (token !== undefined) {
+        noteFleet('holder')
         // The lease may have ended because its holder wrote the value just now.
         const landed = await this.#readShared(key, call.schema)
         if (landed !== MISSING) {
@@ -283,6 +339,7 @@ export class Loads {
       if (performance.now() >= giveUpAt) {
         if (call.timeoutMs !== undefined) throw new CacheTimeoutError(key, call.timeoutMs)
         // The holder neither wrote nor released within the lease: load here rather than wait on.
+        noteFleet('alone')
         return first(this.#run(call, { keys: [key], flights: [flight] }))
       }
     }

@@ -8,6 +8,8 @@ import { type CircuitSettings, Tier, type TierHost } from './tier.js'
 import type { CacheBus, CacheLock, CacheStore, Duration } from './types.js'
 
 export interface TieredCacheOptions {
+  /** Names the cache in diagnostics (`cache` in every channel message, `tiered.cache` in OpenTelemetry). Default 'default'. */
+  name?: string
   /** Tiers, fastest first; at least one. */
   stores: readonly CacheStore[]
   /** How long an entry lives. Default 5 minutes. `Infinity`: entries never expire unless a call says otherwise. */
@@ -44,6 +46,7 @@ export interface TieredCacheOptions {
 }
 
 export interface ResolvedOptions {
+  name: string
   tiers: Tier[]
   defaults: PolicyDefaults
   now: () => number
@@ -74,6 +77,8 @@ export function resolveOptions(options: TieredCacheOptions, host: TierHost): Res
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new TypeError('`onError` must be a function')
   }
+  const name = options.name ?? 'default'
+  if (typeof name !== 'string' || name === '') throw new TypeError('`name` must be a non-empty string')
   const defaults = policyDefaults(
     options.defaultTtl,
     options.defaultFresh,
@@ -114,6 +119,7 @@ export function resolveOptions(options: TieredCacheOptions, host: TierHost): Res
       : toMs(options.defaultSoftTimeout, 'defaultSoftTimeout')
   const backoffMs = toMs(options.failureBackoff ?? 5_000, 'failureBackoff')
   return {
+    name,
     tiers,
     defaults,
     now: options.now ?? Date.now,

@@ -1,6 +1,7 @@
 // What a cache counts and tells: hits, misses, loads and failures, as stats(), events and onError. Counting is a
 // field increment; an event object is built only when somebody listens.
 
+import { type AnswerState, noteAnswer } from './diagnostics.js'
 import { CacheStoreError, hasErrorCode } from './errors.js'
 import { CacheEmitter, type CacheEvents } from './events.js'
 
@@ -22,14 +23,18 @@ export class Reporting {
     this.emitter = new CacheEmitter((error) => this.report(error, 'listener'))
   }
 
-  hit(key: string, tier: string, state: 'fresh' | 'stale'): void {
+  /** A value served: fresh, stale, or (`grace`) an expired entry in place of a failed or slow load. */
+  hit(key: string, tier: string, state: Exclude<AnswerState, 'miss'>): void {
     if (state === 'fresh') this.hits++
     else this.staleHits++
-    if (this.emitter.listeners.hit !== undefined) this.emitter.emit('hit', { key, tier, state })
+    noteAnswer(state, tier)
+    if (this.emitter.listeners.hit !== undefined)
+      this.emitter.emit('hit', { key, tier, state: state === 'fresh' ? 'fresh' : 'stale' })
   }
 
   miss(key: string): void {
     this.misses++
+    noteAnswer('miss', undefined)
     if (this.emitter.listeners.miss !== undefined) this.emitter.emit('miss', { key })
   }
 

@@ -5,6 +5,7 @@
 
 import { CircuitBreaker } from './circuit-breaker.js'
 import { Deadlines } from './deadlines.js'
+import { type StoreMethod, storeTraced, traceStore } from './diagnostics.js'
 import {
   CacheStoreError,
   CircuitOpenError,
@@ -18,6 +19,8 @@ import type { CacheEntry, CacheStore, MaybePromise, StoreWrite } from './types.j
 
 /** What a tier tells the cache it belongs to. */
 export interface TierHost {
+  /** The cache's name, for diagnostics. */
+  cache: string
   now(): number
   report(error: CacheStoreError): void
   circuitOpened(tier: string, operations: CircuitKind, failures: number, retryAt: number): void
@@ -237,6 +240,7 @@ export class Tier {
       return this.#reads.add(key)
     // The hot path: the store is called here rather than through #call's closure, so a memory hit allocates
     // nothing; a failure takes the same way as in #call.
+    if (storeTraced()) return this.#call('get', key, () => this.store.get(key)) as never
     let result: MaybePromise<CacheEntry | undefined>
     try {
       result = this.store.get(key)
@@ -271,6 +275,24 @@ export class Tier {
    * and counted against the circuit (unless it is the value's fault); a sync answer stays sync.
    */
   #call<T>(
+    operation: StoreOperation,
+    key: string | undefined,
+    run: () => MaybePromise<T>,
+    many?: number,
+  ): MaybePromise<Outcome<T>> {
+    if (storeTraced()) {
+      const method = (many === undefined ? operation : `${operation}Many`) as StoreMethod
+      const keys = many ?? (key === undefined ? 0 : 1)
+      return traceStore(
+        { cache: this.#host.cache, tier: this.name, operation: method, keys },
+        () => this.#callNow(operation, key, run),
+        storeFailure,
+      )
+    }
+    return this.#callNow(operation, key, run)
+  }
+
+  #callNow<T>(
     operation: StoreOperation,
     key: string | undefined,
     run: () => MaybePromise<T>,
@@ -342,6 +364,7 @@ export class Tier {
           return oneByOneOnBadBytes(error)
         }
       },
+      keys.length,
     )
     this.sync ??= !(many instanceof Promise)
     Promise.resolve(many).then((entries) => {
@@ -369,7 +392,7 @@ export class Tier {
             const only = items[0] as StoreWrite
             return this.store.set(only.key, only.entry, only.ttlMs)
           })
-        : this.#call('set', undefined, () => setMany.call(this.store, items))
+        : this.#call('set', undefined, () => setMany.call(this.store, items), items.length)
     // A value that cannot be encoded is left out by the store, which names it; the rest were written once.
     Promise.resolve(failureOf(written)).then((failure) => {
       for (const resolve of resolvers) resolve(failure)
@@ -479,6 +502,11 @@ const ONE_BY_ONE: unique symbol = Symbol('one by one')
 function oneByOneOnBadBytes(error: unknown): typeof ONE_BY_ONE {
   if (hasErrorCode(error, ErrorCodes.serialization)) return ONE_BY_ONE
   throw error
+}
+
+/** A store call's failure, for its trace: the reported error (a value that does not encode is none of the tier's). */
+function storeFailure(outcome: unknown): CacheStoreError | undefined {
+  return outcome instanceof CacheStoreError && outcome !== SERIALIZATION ? outcome : undefined
 }
 
 function entryOf(outcome: Outcome<CacheEntry | undefined>): CacheEntry | undefined {

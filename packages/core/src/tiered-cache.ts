@@ -7,6 +7,7 @@ import { FailureBackoff } from './backoff.js'
 import { BusLink } from './bus-link.js'
 import { BusReceiver } from './bus-receiver.js'
 import { checkLoadOptions, ManyKeyCall, OneKeyCall } from './call.js'
+import { publishCircuit, traceOperations } from './diagnostics.js'
 import { type EngineParts, supersede } from './engine-parts.js'
 import { makeEntry, Policies } from './entry-policy.js'
 import { CacheClosedError, type CacheFleetError } from './errors.js'
@@ -58,6 +59,8 @@ export interface CacheStats {
 const ignore = (): void => {}
 
 export class TieredCache {
+  /** Names the cache in diagnostics. */
+  readonly name: string
   readonly #parts: EngineParts
   readonly #tiers: readonly Tier[]
   readonly #policies: Policies
@@ -73,13 +76,21 @@ export class TieredCache {
   constructor(options: TieredCacheOptions) {
     const reporting = new Reporting(options?.onError)
     const host: TierHost = {
+      cache: 'default',
       now: () => this.#now(),
       report: (error) => reporting.report(error, error.operation, error.tier, error.key),
-      circuitOpened: (tier, operations, failures, retryAt) =>
-        reporting.emitter.emit('circuit-open', { tier, operations, failures, retryAt }),
-      circuitClosed: (tier, operations) => reporting.emitter.emit('circuit-close', { tier, operations }),
+      circuitOpened: (tier, operations, failures, retryAt) => {
+        publishCircuit(this.name, tier, operations, 'open')
+        reporting.emitter.emit('circuit-open', { tier, operations, failures, retryAt })
+      },
+      circuitClosed: (tier, operations) => {
+        publishCircuit(this.name, tier, operations, 'closed')
+        reporting.emitter.emit('circuit-close', { tier, operations })
+      },
     }
     const resolved: ResolvedOptions = resolveOptions(options, host)
+    this.name = resolved.name
+    host.cache = resolved.name
     const tiers = resolved.tiers
     const now = resolved.now
     const defaults = resolved.defaults
@@ -106,6 +117,7 @@ export class TieredCache {
     })
     const reportFleet = (error: CacheFleetError) => reporting.report(error, error.part)
     const parts: EngineParts = {
+      name: resolved.name,
       tiers,
       defaults,
       now,
@@ -131,6 +143,7 @@ export class TieredCache {
       bus = new BusLink(
         resolved.bus,
         {
+          cache: resolved.name,
           report: reportFleet,
           received: (message) => receiver.received(message),
           gap: () => receiver.gap(),
@@ -381,3 +394,16 @@ export class TieredCache {
     }
   }
 }
+
+// Every public operation is traced on `tiered:operation` while somebody subscribes.
+traceOperations(TieredCache.prototype, [
+  'swr',
+  'swrMany',
+  'get',
+  'set',
+  'delete',
+  'expire',
+  'clear',
+  'deleteByTag',
+  'expireByTag',
+])

@@ -395,7 +395,13 @@ function slowStore(): CacheStore & { release(): void } {
   }
 }
 
-const host = { now: () => 0, report: () => {}, circuitOpened: () => {}, circuitClosed: () => {} }
+const host = {
+  cache: 'default',
+  now: () => 0,
+  report: () => {},
+  circuitOpened: () => {},
+  circuitClosed: () => {},
+}
 
 describe('TagStamps with a bus', () => {
   it('a stamp read overtaken by a notice is not trusted: the next verdict reads again', async () => {

@@ -1,0 +1,170 @@
+// What observability costs on the hot path (a fresh memory hit through swr), as ratios measured in one process with
+// the two sides interleaved round by round, so that a change in the machine's load falls on both:
+// 1. no subscriber vs the build before diagnostics channels existed (TIERED_BASELINE: a built checkout, default
+//    /work/baseline; skipped when it is not there);
+// 2. @tiered/otel's TieredInstrumentation registered (an SDK tracer and meter provider whose exporters drop what
+//    they get) vs not registered.
+// The figure of each side is CPU ns per fresh hit; the ratio is the median of the paired rounds' ratios.
+
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { context, metrics, trace } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { registerInstrumentations } from '@opentelemetry/instrumentation'
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics'
+import { BatchSpanProcessor, InMemorySpanExporter, TracerProvider } from '@opentelemetry/sdk-trace'
+import { type Duration, TieredCache } from '@tiered/core'
+import { TieredInstrumentation } from '@tiered/otel'
+import { createMemoryStore } from '@tiered/store-memory'
+
+const PAIRS = Number(process.env.BENCH_DIAGNOSTICS_PAIRS ?? 30)
+const OPS = Number(process.env.BENCH_DIAGNOSTICS_OPS ?? 100_000)
+const KEYS = Array.from({ length: 1_000 }, (_, i) => `user:${i}`)
+const queryFn = () => ({ id: 'loaded' })
+
+interface Swr {
+  swr(options: { queryKey: string; queryFn: () => unknown; fresh: Duration; ttl: Duration }): Promise<unknown>
+}
+
+/**
+ * Fills the caches key by key in turn, so that no side's entries sit in older (or newer) memory than the other's:
+ * filling one cache after the other made the same build measure up to 10 % apart.
+ */
+async function fill(...caches: Swr[]): Promise<void> {
+  for (const key of KEYS) {
+    for (const cache of caches) await cache.swr({ queryKey: key, queryFn, fresh: '1h', ttl: '2h' })
+  }
+}
+
+/**
+ * CPU ns per fresh hit over one round of OPS calls. CPU time rather than wall time: on a machine shared with other
+ * work, a round that waited for a core would otherwise be billed for the wait.
+ */
+async function round(cache: Swr, ops: number): Promise<number> {
+  const start = process.cpuUsage()
+  for (let i = 0; i < ops; i++) {
+    await cache.swr({ queryKey: KEYS[i % 1_000] as string, queryFn, fresh: '1h', ttl: '2h' })
+  }
+  const used = process.cpuUsage(start)
+  return ((used.user + used.system) * 1_000) / ops
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
+/** Interleaved rounds of two sides (`before` runs before each round of its side); the median paired ratio b/a. */
+async function compare(
+  a: { cache: Swr; before?: () => void },
+  b: { cache: Swr; before?: () => void },
+  ops = OPS,
+): Promise<{ a: number; b: number; ratio: number; ops: number }> {
+  const as: number[] = []
+  const bs: number[] = []
+  const ratios: number[] = []
+  for (let pair = -3; pair < PAIRS; pair++) {
+    // Alternate which side goes first, so neither always follows a collection the other caused.
+    const order = pair % 2 === 0 ? [a, b] : [b, a]
+    const figures = new Map<object, number>()
+    for (const side of order) {
+      side.before?.()
+      figures.set(side, await round(side.cache, ops))
+    }
+    if (pair < 0) continue // warm-up
+    const fa = figures.get(a) as number
+    const fb = figures.get(b) as number
+    as.push(fa)
+    bs.push(fb)
+    ratios.push(fb / fa)
+  }
+  return { a: median(as), b: median(bs), ratio: median(ratios), ops }
+}
+
+const line = (
+  label: string,
+  figures: { a: number; b: number; ratio: number; ops: number },
+  a: string,
+  b: string,
+) =>
+  `${label}: ${a} ${figures.a.toFixed(1)} ns, ${b} ${figures.b.toFixed(1)} ns CPU per fresh hit; ratio ${figures.ratio.toFixed(3)} (median of ${PAIRS} interleaved pairs of ${figures.ops} calls)`
+
+const current = new TieredCache({ stores: [createMemoryStore('memory')] })
+
+const baselineDir = process.env.TIERED_BASELINE ?? '/work/baseline'
+const baselineCore = join(baselineDir, 'packages/core/dist/index.js')
+const baselineMemory = join(baselineDir, 'packages/store-memory/dist/index.js')
+if (existsSync(baselineCore) && existsSync(baselineMemory)) {
+  const before = (await import(pathToFileURL(baselineCore).href)) as { TieredCache: typeof TieredCache }
+  const memory = (await import(pathToFileURL(baselineMemory).href)) as {
+    createMemoryStore: typeof createMemoryStore
+  }
+  const made = () => new before.TieredCache({ stores: [memory.createMemoryStore('memory')] })
+  const [old, same] = [made(), made()]
+  await fill(old, current, same)
+  // The noise floor: the build before against itself, measured the same way.
+  console.log(
+    line('the build before vs itself (noise)', await compare({ cache: old }, { cache: same }), 'a', 'b'),
+  )
+  console.log(
+    line(
+      'no subscriber vs the build before channels',
+      await compare({ cache: old }, { cache: current }),
+      'before',
+      'now',
+    ),
+  )
+} else {
+  console.log(`no subscriber vs the build before channels: skipped (no build at ${baselineDir})`)
+  await fill(current)
+}
+
+if (process.env.BENCH_DIAGNOSTICS_ONLY === 'baseline') process.exit(0)
+
+// An SDK as an application sets it up, exporting nowhere: what is measured is the instrumentation and the SDK's
+// span and metric recording, not an exporter's I/O.
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+// The exporter is reset at every export, so the spans of millions of calls are dropped, not kept.
+const spans = new InMemorySpanExporter()
+const tracerProvider = new TracerProvider({
+  spanProcessors: [
+    new BatchSpanProcessor({ exporter: spans, maxQueueSize: 2_048, scheduledDelayMillis: 200 }),
+  ],
+})
+trace.setGlobalTracerProvider(tracerProvider)
+const meterProvider = new MeterProvider({
+  readers: [
+    new PeriodicExportingMetricReader({
+      exporter: new InMemoryMetricExporter(AggregationTemporality.DELTA),
+      exportIntervalMillis: 1_000,
+    }),
+  ],
+})
+metrics.setGlobalMeterProvider(meterProvider)
+const instrumentation = new TieredInstrumentation()
+registerInstrumentations({ instrumentations: [instrumentation] })
+const figures = await compare(
+  { cache: current, before: () => instrumentation.disable() },
+  {
+    cache: current,
+    before: () => {
+      spans.reset()
+      instrumentation.enable()
+    },
+  },
+  // A traced call costs microseconds: fewer calls per round keep the run short.
+  Math.max(1_000, Math.round(OPS / 10)),
+)
+instrumentation.disable()
+console.log(line('TieredInstrumentation registered vs none', figures, 'none', 'registered'))
+await tracerProvider.shutdown()
+await meterProvider.shutdown()
