@@ -74,11 +74,20 @@ function runPrefixed(label, command, args, { quiet = false, ...options } = {}) {
   })
 }
 
+/**
+ * Test folders that run on Node 20 only: the Next.js end-to-end tests (two `next build`s and fleets of `next start`,
+ * minutes each, testing Next's runtime more than ours) and the OpenTelemetry 2.x line's copy of @tiered/otel's suite
+ * (packages/otel runs the same suite on every Node).
+ */
+const NODE_20_ONLY = new Set([join('tests', 'next-e2e'), join('tests', 'otel-v2')])
+
 /** Workspace folders whose `test` script is vitest. */
 function vitestPackages() {
   const folders = [
     ...readdirSync(join(root, 'packages')).map((name) => join('packages', name)),
-    ...readdirSync(join(root, 'tests')).map((name) => join('tests', name)),
+    ...readdirSync(join(root, 'tests'))
+      .map((name) => join('tests', name))
+      .filter((folder) => !NODE_20_ONLY.has(folder)),
   ]
   return folders.filter((folder) => {
     try {
