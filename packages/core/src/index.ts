@@ -1,6 +1,6 @@
 // @tiered/core: the store contract, TieredCache, swr and Singleflight, and the codec remote stores share.
 
-export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js'
+export type { CircuitBreakerOptions, CircuitState, CircuitStats } from './circuit-breaker.js'
 export {
   type BufferCodec,
   customCodec,

@@ -22,7 +22,7 @@ export interface TieredCacheOptions {
   onError?: (error: unknown, event: CacheEvents['error']) => void
   /** A tier, bus or lock call that takes longer counts as failed. Default '1s'; `false` waits forever. */
   storeTimeout?: Duration | false
-  /** Skip a tier after repeated failures and probe it in the background. Default `{ failureThreshold: 5, cooldown: '100ms' }`. */
+  /** Skip a tier, the lock or the bus after repeated failures and probe it in the background. Default `{ failureThreshold: 5, cooldown: '100ms' }`. */
   circuitBreaker?: CircuitBreakerOptions | false
   /** Carries notices between the processes of a fleet so that every local tier stays true. */
   bus?: CacheBus
@@ -42,6 +42,8 @@ export interface ResolvedOptions {
   bus: CacheBus | undefined
   lock: CacheLock | undefined
   lockTtlMs: number
+  /** The circuit settings of every tier, the lock and the bus; undefined when `circuitBreaker: false`. */
+  circuit: CircuitSettings | undefined
 }
 
 export function resolveOptions(options: TieredCacheOptions, host: TierHost): ResolvedOptions {
@@ -87,7 +89,7 @@ export function resolveOptions(options: TieredCacheOptions, host: TierHost): Res
   }
   const lockTtlMs = toMs(options.lockTtl ?? 10_000, 'lockTtl')
   if (lockTtlMs <= 0) throw new RangeError('lockTtl must be greater than 0')
-  return { tiers, defaults, now: options.now ?? Date.now, storeTimeoutMs, bus, lock, lockTtlMs }
+  return { tiers, defaults, now: options.now ?? Date.now, storeTimeoutMs, bus, lock, lockTtlMs, circuit }
 }
 
 function circuitSettings(breaker: CircuitBreakerOptions | false | undefined): CircuitSettings | undefined {

@@ -3,6 +3,7 @@
 // lock, one per fleet (lease); a bus keeps every local tier true (bus-link); tags invalidate in O(1) (tag-stamps).
 
 import { BusLink } from './bus-link.js'
+import type { CircuitStats } from './circuit-breaker.js'
 import { toMs } from './duration.js'
 import {
   type EntryPolicy,
@@ -62,6 +63,10 @@ export interface CacheStats {
   storeErrors: number
   /** Each tier's circuit. */
   tiers: TierStats[]
+  /** The lock's circuit, when the cache has a lock. */
+  lock?: CircuitStats
+  /** The bus's circuit (its publishes), when the cache has a bus. */
+  bus?: CircuitStats
 }
 
 /** What an internal load needs to know about the call that asked for it. */
@@ -114,9 +119,9 @@ export class TieredCache {
       now: () => this.#now(),
       report: (error) => this.#report(error, error.operation, error.tier, error.key),
       circuitOpened: (tier, operations, failures, retryAt) =>
-        this.#reporting.emitter.emit('circuit-open', { tier, operations, failures, retryAt }),
+        this.#reporting.emitter.emit('circuit-open', { part: 'tier', tier, operations, failures, retryAt }),
       circuitClosed: (tier, operations) =>
-        this.#reporting.emitter.emit('circuit-close', { tier, operations }),
+        this.#reporting.emitter.emit('circuit-close', { part: 'tier', tier, operations }),
     }
     const resolved: ResolvedOptions = resolveOptions(options, host)
     this.#tiers = resolved.tiers
@@ -140,17 +145,24 @@ export class TieredCache {
       now: this.#now,
       report: (error, tier, key) => this.#report(error, 'get', tier, key),
     })
-    const reportFleet = (error: CacheFleetError) => this.#report(error, error.part)
+    const fleetPart = (part: 'bus' | 'lock') => ({
+      now: this.#now,
+      report: (error: CacheFleetError) => this.#report(error, error.part),
+      opened: (failures: number, retryAt: number) =>
+        this.#reporting.emitter.emit('circuit-open', { part, failures, retryAt }),
+      closed: () => this.#reporting.emitter.emit('circuit-close', { part }),
+    })
     if (resolved.bus !== undefined) {
       this.#bus = new BusLink(
         resolved.bus,
-        { report: reportFleet, received: (message) => this.#received(message), gap: () => this.#gap() },
+        { ...fleetPart('bus'), received: (message) => this.#received(message), gap: () => this.#gap() },
         resolved.storeTimeoutMs,
+        resolved.circuit,
       )
       this.#subscribed = this.#bus.start()
     }
     if (resolved.lock !== undefined)
-      this.#lease = new Lease(resolved.lock, reportFleet, resolved.storeTimeoutMs)
+      this.#lease = new Lease(resolved.lock, fleetPart('lock'), resolved.storeTimeoutMs, resolved.circuit)
   }
 
   /** Settles once the bus subscription is in place (or failed, reported); immediately without a bus. */
@@ -341,6 +353,8 @@ export class TieredCache {
       loadErrors: this.#reporting.loadErrors,
       storeErrors: this.#reporting.storeErrors,
       tiers: this.#tiers.map((tier) => tier.stats()),
+      ...(this.#lease === undefined ? {} : { lock: this.#lease.stats() }),
+      ...(this.#bus === undefined ? {} : { bus: this.#bus.stats() }),
     }
   }
 

@@ -91,6 +91,11 @@ export interface BusHandlers {
 export interface CacheBus {
   publish(message: BusMessage): MaybePromise<void>
   subscribe(handlers: BusHandlers): MaybePromise<void>
+  /**
+   * Optional: a cheap round trip to the bus (Redis `PING`), the probe of an open circuit. Without it the probe is a
+   * notice about a key no cache holds.
+   */
+  ping?(): MaybePromise<void>
   /** Unsubscribes; never closes a client it was given. */
   close?(): MaybePromise<void>
 }
