@@ -59,7 +59,6 @@ export class Tier {
   readonly #deadlines: Deadlines | undefined
   readonly #readCircuit: Circuit | undefined
   readonly #writeCircuit: Circuit | undefined
-  #closed = false
   /** Reads and writes sent to the store and not settled: while none is out, a lone call goes straight out. */
   #readsOut = 0
   #writesOut = 0
@@ -147,7 +146,6 @@ export class Tier {
   }
 
   close(): undefined | Promise<unknown> {
-    this.#closed = true
     this.#readCircuit?.stop()
     this.#writeCircuit?.stop()
     const close = this.store.close

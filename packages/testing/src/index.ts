@@ -1,7 +1,9 @@
-// Shared test helpers for tiered packages: a manual clock, fault-injecting and reference stores,
+// Shared test helpers for tiered packages: a manual clock, fault-injecting stores, buses and locks, reference stores,
 // and launchers for a real redis-server and Redis Cluster on loopback ports.
 
 export { createClock, type ManualClock } from './clock.js'
+export { type BusOp, createFlakyBus, type FlakyBus } from './flaky-bus.js'
+export { createFlakyLock, type FlakyLock, InjectedFleetError, type LockOp } from './flaky-lock.js'
 export {
   createFlakyStore,
   type FlakyStore,
