@@ -2,6 +2,7 @@
 // and launchers for a real redis-server and Redis Cluster on loopback ports.
 
 export { createClock, type ManualClock } from './clock.js'
+export { type StallWatch, watchStalls } from './event-loop-stalls.js'
 export { type BusOp, createFlakyBus, type FlakyBus } from './flaky-bus.js'
 export { createFlakyLock, type FlakyLock, InjectedFleetError, type LockOp } from './flaky-lock.js'
 export {

@@ -15,6 +15,31 @@ export interface FleetConfig {
   lockTtlMs?: number
   freshMs?: number
   ttlMs?: number
+  /** false: loader calls are not announced to the parent (steady load makes too many). */
+  announceLoads?: boolean
+  /** The client as the store-redis README advises it: reconnect every 20 ms, never send a command twice. */
+  advisedClient?: boolean
+}
+
+/** Steady load: `workers` loops of swr calls, together at most `ratePerSec`, from wall-clock `startAt`. */
+export interface SteadyLoad {
+  startAt: number
+  durationMs: number
+  ratePerSec: number
+  workers: number
+  /** Keys that stay warm: every process reads them. */
+  hotKeys: number
+  /** Share of calls for a key never seen before (0.02: 2 %). */
+  coldShare: number
+  loadMs: number
+}
+
+/** Per call, five numbers: wall-clock start (ms), own ms (less event-loop stalls), raw ms, 1 if it failed or
+ * resolved a wrong value, 1 if its key was cold. */
+export interface SteadyResult {
+  calls: number[]
+  stallsMs: number
+  errors: string[]
 }
 
 export type FleetCommand = { id: number } & (
@@ -35,6 +60,7 @@ export type FleetCommand = { id: number } & (
     }
   /** Reads `key` every `intervalMs` until it is no longer `old`; reports when. */
   | { op: 'watch'; key: string; old: unknown; intervalMs: number; timeoutMs: number }
+  | ({ op: 'steady' } & SteadyLoad)
   | { op: 'stats' }
   | { op: 'close' }
 )
