@@ -110,6 +110,11 @@ export class BusLink {
     return this.#schedule()
   }
 
+  /** False while the circuit is open: notices wait in the queue, so nobody should wait for one. */
+  get delivering(): boolean {
+    return this.#circuit?.open !== true
+  }
+
   stats(): CircuitStats {
     return this.#circuit?.stats() ?? { circuit: 'closed', failures: 0 }
   }

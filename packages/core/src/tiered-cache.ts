@@ -599,7 +599,8 @@ export class TieredCache {
     schema: StandardSchemaV1 | undefined,
     giveUpAt: number,
   ): Promise<unknown> {
-    const withBus = this.#bus !== undefined
+    // While the bus's circuit is open notices wait in a queue (here and, likely, in the holder): poll instead.
+    const withBus = this.#bus?.delivering === true
     const waitMs = Math.max(
       0,
       Math.min(withBus ? LEASE_RETRY_MS : LEASE_POLL_MS, giveUpAt - performance.now()),

@@ -191,6 +191,49 @@ describe('the bus circuit', () => {
   })
 })
 
+describe('waiting for a holder while the bus circuit is open', () => {
+  it('polls the shared tiers, since no notice will announce the value', async () => {
+    const inner = mapLock()
+    const bus = createFlakyBus(busHub()())
+    const shared = createMapStore('shared', { async: true })
+    const cache = new TieredCache({
+      stores: [local('memory'), shared],
+      lock: inner,
+      bus,
+      lockTtl: '5s',
+      storeTimeout: 40,
+      circuitBreaker: { failureThreshold: 1, cooldown: '1h' },
+      onError: () => {},
+    })
+    onTestFinished(() => cache.close())
+    await cache.ready()
+    bus.failAlways('all')
+    await cache.set('opener', 1)
+    await vi.waitFor(() => expect(cache.stats().bus?.circuit).toBe('open'), { timeout: 2_000 })
+    // Another process holds the lease of 'k' and writes its value without a notice reaching this one.
+    const token = inner.acquire('k', 5_000) as string
+    const started = performance.now()
+    const answer = cache.swr({ queryKey: 'k', queryFn: () => 'loaded here' })
+    await setTimeout(30)
+    const now = Date.now()
+    await shared.set(
+      'k',
+      {
+        value: 'holder',
+        createdAt: now,
+        freshUntil: now + 60_000,
+        expiresAt: now + 60_000,
+        graceUntil: now + 60_000,
+      },
+      60_000,
+    )
+    expect(await answer).toBe('holder')
+    // Waiting for a notice, it would wait out the lease (5 s) and more.
+    expect(performance.now() - started).toBeLessThan(2_000)
+    inner.release('k', token)
+  })
+})
+
 describe('one clock', () => {
   it("a circuit's retryAt reads the cache's now, for a tier, the lock and the bus", async () => {
     const clock = createClock(1_000_000)

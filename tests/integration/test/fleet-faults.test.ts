@@ -13,7 +13,6 @@ import { uniquePrefix } from './support/redis.js'
 
 /** Processes in the fleet; TIERED_FAULT_PROCESSES sets fewer on a small machine. */
 const PROCESSES = Number(process.env.TIERED_FAULT_PROCESSES ?? 4)
-const ONLY = process.env.TIERED_FAULT_ONLY
 const LOAD = { ratePerSec: 1_000, workers: 10, hotKeys: 200, coldShare: 0.02, loadMs: 2 }
 const WARM_MS = 2_000
 const BEFORE_MS = 3_000
@@ -96,7 +95,7 @@ async function underFault(fault: 'SIGSTOP' | 'SIGKILL', fleetWide: boolean) {
     freshMs: 1_000,
     ttlMs: 60_000,
     announceLoads: false,
-    advisedClient: true,
+    advisedClient: false,
   })
   fleets.push(fleet)
   const startAt = Date.now() + 300
