@@ -485,19 +485,34 @@ export class TieredCache {
         ? { value: below.entry.value }
         : undefined
     }
-    const before = await freshFrom(index + 1)
-    if (before !== undefined) return before.value as T
     const lease = this.#lease
+    // With a lease and a bus that delivers, a refresh made elsewhere is announced, and the notice supersedes this
+    // flight: the shared tiers need no read, before the lease or after it (each would cost a Redis read per
+    // refresh). Without them, the shared tiers are read before the lease and again after taking it.
+    const announced = lease !== undefined && this.#bus?.delivering === true
+    if (!announced) {
+      const before = await freshFrom(index + 1)
+      if (before !== undefined) return before.value as T
+    }
     if (lease === undefined) return this.#runLoad(key, options, policy, flight, true)
     const token = await lease.acquire(key, this.#leaseTtl(options))
     // Another process holds the lease: it refreshes for the fleet.
     if (token === undefined) return undefined
-    if (token === NO_LOCK) return this.#runLoad(key, options, policy, flight, true)
+    if (token === NO_LOCK) {
+      const before = announced ? await freshFrom(index + 1) : undefined
+      return before !== undefined ? (before.value as T) : this.#runLoad(key, options, policy, flight, true)
+    }
     try {
-      // The lease may be free because another process refreshed the key since the read above: read the shared
-      // tiers again, the one that answered included (a stale hit in Redis has no tier below it to ask).
-      const after = await freshFrom(Math.max(index, this.#firstShared))
-      if (after !== undefined) return after.value as T
+      if (announced) {
+        // Another process refreshed the key since this refresh began (its notice superseded the flight, and a
+        // superseded load would write nothing): nothing to do.
+        if (flight.forgotten) return undefined
+      } else {
+        // The lease may be free because another process refreshed the key since the read above: read the shared
+        // tiers again, the one that answered included (a stale hit in Redis has no tier below it to ask).
+        const after = await freshFrom(Math.max(index, this.#firstShared))
+        if (after !== undefined) return after.value as T
+      }
       return await this.#runLoad(key, options, policy, flight, true)
     } finally {
       lease.release(key, token)
