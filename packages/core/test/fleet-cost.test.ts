@@ -1,0 +1,126 @@
+// DESIGN "Fleet", lock rule 7: what a fleet load costs the shared tier. A stale entry's refresh with a lease and a
+// delivering bus reads no shared tier (a refresh made elsewhere is announced, and its notice supersedes this one);
+// the holder of a cold key's lease reads nothing again before it loads; a waiter reads once, when the bus announces
+// the key.
+
+import { setTimeout } from 'node:timers/promises'
+import { createMapStore } from '@tiered/testing'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
+import { type BusHandlers, type CacheBus, type CacheLock, TieredCache } from '../src/index.js'
+
+function mapLock(): CacheLock & { acquired: number; released: number } {
+  const held = new Map<string, string>()
+  let next = 0
+  const lock = {
+    acquired: 0,
+    released: 0,
+    acquire(key: string) {
+      lock.acquired++
+      if (held.has(key)) return undefined
+      const token = `t${next++}`
+      held.set(key, token)
+      return token
+    },
+    release(key: string, token: string) {
+      lock.released++
+      if (held.get(key) === token) held.delete(key)
+    },
+  }
+  return lock
+}
+
+function busHub(): () => CacheBus & { published: number } {
+  const subscribers = new Set<BusHandlers>()
+  return () => {
+    const bus = {
+      published: 0,
+      publish(message: Parameters<CacheBus['publish']>[0]) {
+        bus.published++
+        for (const subscriber of subscribers) queueMicrotask(() => subscriber.message(message))
+      },
+      subscribe(handlers: BusHandlers) {
+        subscribers.add(handlers)
+      },
+    }
+    return bus
+  }
+}
+
+const local = (name: string) => Object.assign(createMapStore(name), { local: true })
+
+function fleetOf(count: number) {
+  const shared = createMapStore('shared', { async: true })
+  const lock = mapLock()
+  const hub = busHub()
+  const members = Array.from({ length: count }, () => {
+    const bus = hub()
+    const cache = new TieredCache({ stores: [local('memory'), shared], lock, bus })
+    onTestFinished(() => cache.close())
+    return { cache, bus }
+  })
+  return { shared, lock, members }
+}
+
+describe('Redis commands per fleet load', () => {
+  it('a stale refresh with a lease and a bus: lease, load, write, publish, release, and no read', async () => {
+    const { shared, lock, members } = fleetOf(1)
+    const { cache, bus } = members[0] as (typeof members)[0]
+    await cache.ready()
+    let loads = 0
+    const options = { queryKey: 'k', fresh: 20, ttl: 60_000, queryFn: () => `v${++loads}` }
+    expect(await cache.swr(options)).toBe('v1')
+    await setTimeout(40)
+    const before = {
+      ...shared.calls,
+      acquired: lock.acquired,
+      released: lock.released,
+      published: bus.published,
+    }
+    expect(await cache.swr(options)).toBe('v1')
+    await vi.waitFor(() => expect(lock.released).toBe(before.released + 1), { timeout: 2_000 })
+    expect(loads).toBe(2)
+    expect(shared.calls.get - before.get).toBe(0)
+    expect((shared.calls.getMany ?? 0) - (before.getMany ?? 0)).toBe(0)
+    expect(shared.calls.set - before.set).toBe(1)
+    expect(lock.acquired - before.acquired).toBe(1)
+    await vi.waitFor(() => expect(bus.published).toBe(before.published + 1), { timeout: 2_000 })
+  })
+
+  it('a refresh whose key another process refreshed meanwhile (announced) does not load again', async () => {
+    const { members } = fleetOf(2)
+    const [a, b] = members as [(typeof members)[0], (typeof members)[0]]
+    await Promise.all([a.cache.ready(), b.cache.ready()])
+    const loads = { a: 0, b: 0 }
+    const options = (who: 'a' | 'b') => ({
+      queryKey: 'k',
+      fresh: 20,
+      ttl: 60_000,
+      queryFn: () => `${who}${++loads[who]}`,
+    })
+    expect(await a.cache.swr(options('a'))).toBe('a1')
+    expect(await b.cache.swr(options('b'))).toBe('a1')
+    await setTimeout(40)
+    // Both see the entry stale; a's refresh holds the lease, so b's skips. a's notice reaches b.
+    await Promise.all([a.cache.swr(options('a')), b.cache.swr(options('b'))])
+    await vi.waitFor(async () => expect(await b.cache.get('k')).toBe('a2'), { timeout: 2_000 })
+    expect(loads).toEqual({ a: 2, b: 0 })
+  })
+
+  it('a cold key in a fleet of 3: one lease, one load, one write, one notice; each waiter reads once', async () => {
+    const { shared, lock, members } = fleetOf(3)
+    await Promise.all(members.map((member) => member.cache.ready()))
+    let loads = 0
+    const queryFn = async () => {
+      await setTimeout(30)
+      return `v${++loads}`
+    }
+    const values = await Promise.all(members.map(({ cache }) => cache.swr({ queryKey: 'cold', queryFn })))
+    expect(values).toEqual(['v1', 'v1', 'v1'])
+    expect(loads).toBe(1)
+    expect(shared.calls.set).toBe(1)
+    // Each process's miss reads once; each waiter reads once more when the notice names the key.
+    expect(shared.calls.get + (shared.calls.getMany ?? 0)).toBe(3 + 2)
+    expect(lock.acquired).toBe(3)
+    expect(members.reduce((sum, member) => sum + member.bus.published, 0)).toBe(1)
+  })
+})
