@@ -27,7 +27,7 @@ export {
   type StoreOperation,
   StoreTimeoutError,
 } from './errors.js'
-export type { CacheEventName, CacheEvents, CacheListener } from './events.js'
+export type { CacheEventName, CacheEvents, CacheListener, CircuitPart } from './events.js'
 export { CacheNamespace } from './namespace.js'
 export type { TieredCacheOptions } from './options.js'
 export { toKey } from './query-key.js'

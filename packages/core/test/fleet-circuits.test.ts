@@ -5,57 +5,15 @@
 import { setTimeout } from 'node:timers/promises'
 import { createClock, createFlakyBus, createFlakyLock, createMapStore } from '@tiered/testing'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
-import {
-  type BusHandlers,
-  type BusMessage,
-  type CacheBus,
-  type CacheLock,
-  PROBE_KEY,
-  TieredCache,
-} from '../src/index.js'
-
-/** A lock on a Map, recording which keys were asked for. */
-function mapLock(): CacheLock & { asked: string[] } {
-  const held = new Map<string, string>()
-  const asked: string[] = []
-  let next = 0
-  return {
-    asked,
-    acquire(key) {
-      asked.push(key)
-      if (held.has(key)) return undefined
-      const token = `t${next++}`
-      held.set(key, token)
-      return token
-    },
-    release(key, token) {
-      if (held.get(key) === token) held.delete(key)
-    },
-  }
-}
-
-/** Buses of one process: every message reaches every subscriber in a microtask. */
-function busHub(): () => CacheBus {
-  const subscribers = new Set<BusHandlers>()
-  return () => ({
-    publish(message: BusMessage) {
-      for (const subscriber of subscribers) queueMicrotask(() => subscriber.message(message))
-    },
-    subscribe(handlers) {
-      subscribers.add(handlers)
-    },
-    ping() {},
-  })
-}
-
-const local = (name: string) => Object.assign(createMapStore(name), { local: true })
+import { PROBE_KEY, TieredCache } from '../src/index.js'
+import { busHub, localStore, mapLock } from './support/fleet-doubles.js'
 
 describe('the lock circuit', () => {
   it('opens after failureThreshold timeouts; then loads skip the lease without calling the lock', async () => {
     const lock = createFlakyLock(mapLock())
     const events: unknown[] = []
     const cache = new TieredCache({
-      stores: [local('memory'), createMapStore('shared', { async: true })],
+      stores: [localStore('memory'), createMapStore('shared', { async: true })],
       lock,
       storeTimeout: 40,
       circuitBreaker: { failureThreshold: 3, cooldown: '1h' },
@@ -87,7 +45,7 @@ describe('the lock circuit', () => {
     const lock = createFlakyLock(inner)
     const closed = vi.fn()
     const cache = new TieredCache({
-      stores: [local('memory'), createMapStore('shared', { async: true })],
+      stores: [localStore('memory'), createMapStore('shared', { async: true })],
       lock,
       storeTimeout: 40,
       circuitBreaker: { failureThreshold: 2, cooldown: 10 },
@@ -114,7 +72,7 @@ describe('the lock circuit', () => {
   it('a lock that answers "held" is healthy: the circuit stays closed', async () => {
     const lock = createFlakyLock(mapLock())
     const cache = new TieredCache({
-      stores: [local('memory'), createMapStore('shared', { async: true })],
+      stores: [localStore('memory'), createMapStore('shared', { async: true })],
       lock,
       storeTimeout: 200,
       circuitBreaker: { failureThreshold: 1, cooldown: '1h' },
@@ -141,8 +99,8 @@ describe('the bus circuit', () => {
       circuitBreaker: { failureThreshold: 2, cooldown: 20 },
       onError: () => {},
     }
-    const a = new TieredCache({ stores: [local('memory'), shared], bus: flaky, ...options })
-    const b = new TieredCache({ stores: [local('memory'), shared], bus: newBus(), ...options })
+    const a = new TieredCache({ stores: [localStore('memory'), shared], bus: flaky, ...options })
+    const b = new TieredCache({ stores: [localStore('memory'), shared], bus: newBus(), ...options })
     onTestFinished(() => Promise.all([a.close(), b.close()]).then(() => {}))
     await Promise.all([a.ready(), b.ready()])
     a.on('circuit-open', (event) => events.push(event))
@@ -170,11 +128,10 @@ describe('the bus circuit', () => {
   })
 
   it('without ping, the probe is a notice about the probe key', async () => {
-    const inner = busHub()()
-    delete inner.ping
+    const inner = busHub()({ ping: false })
     const flaky = createFlakyBus(inner)
     const cache = new TieredCache({
-      stores: [local('memory')],
+      stores: [localStore('memory')],
       bus: flaky,
       storeTimeout: 40,
       circuitBreaker: { failureThreshold: 1, cooldown: 10 },
@@ -197,7 +154,7 @@ describe('waiting for a holder while the bus circuit is open', () => {
     const bus = createFlakyBus(busHub()())
     const shared = createMapStore('shared', { async: true })
     const cache = new TieredCache({
-      stores: [local('memory'), shared],
+      stores: [localStore('memory'), shared],
       lock: inner,
       bus,
       lockTtl: '5s',
@@ -242,7 +199,7 @@ describe('one clock', () => {
     const shared = createMapStore('shared', { async: true })
     const retryAt: number[] = []
     const cache = new TieredCache({
-      stores: [local('memory'), shared],
+      stores: [localStore('memory'), shared],
       lock,
       bus,
       now: clock.now,
@@ -264,7 +221,7 @@ describe('one clock', () => {
   it('circuitBreaker: false leaves the lock and the bus without circuits', async () => {
     const lock = createFlakyLock(mapLock())
     const cache = new TieredCache({
-      stores: [local('memory')],
+      stores: [localStore('memory')],
       lock,
       storeTimeout: 20,
       circuitBreaker: false,

@@ -6,47 +6,8 @@
 import { setTimeout } from 'node:timers/promises'
 import { createMapStore } from '@tiered/testing'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
-import { type BusHandlers, type CacheBus, type CacheLock, TieredCache } from '../src/index.js'
-
-function mapLock(): CacheLock & { acquired: number; released: number } {
-  const held = new Map<string, string>()
-  let next = 0
-  const lock = {
-    acquired: 0,
-    released: 0,
-    acquire(key: string) {
-      lock.acquired++
-      if (held.has(key)) return undefined
-      const token = `t${next++}`
-      held.set(key, token)
-      return token
-    },
-    release(key: string, token: string) {
-      lock.released++
-      if (held.get(key) === token) held.delete(key)
-    },
-  }
-  return lock
-}
-
-function busHub(): () => CacheBus & { published: number } {
-  const subscribers = new Set<BusHandlers>()
-  return () => {
-    const bus = {
-      published: 0,
-      publish(message: Parameters<CacheBus['publish']>[0]) {
-        bus.published++
-        for (const subscriber of subscribers) queueMicrotask(() => subscriber.message(message))
-      },
-      subscribe(handlers: BusHandlers) {
-        subscribers.add(handlers)
-      },
-    }
-    return bus
-  }
-}
-
-const local = (name: string) => Object.assign(createMapStore(name), { local: true })
+import { TieredCache } from '../src/index.js'
+import { busHub, localStore, mapLock } from './support/fleet-doubles.js'
 
 function fleetOf(count: number) {
   const shared = createMapStore('shared', { async: true })
@@ -54,7 +15,7 @@ function fleetOf(count: number) {
   const hub = busHub()
   const members = Array.from({ length: count }, () => {
     const bus = hub()
-    const cache = new TieredCache({ stores: [local('memory'), shared], lock, bus })
+    const cache = new TieredCache({ stores: [localStore('memory'), shared], lock, bus })
     onTestFinished(() => cache.close())
     return { cache, bus }
   })
@@ -72,7 +33,7 @@ describe('Redis commands per fleet load', () => {
     await setTimeout(40)
     const before = {
       ...shared.calls,
-      acquired: lock.acquired,
+      acquired: lock.asked.length,
       released: lock.released,
       published: bus.published,
     }
@@ -82,7 +43,7 @@ describe('Redis commands per fleet load', () => {
     expect(shared.calls.get - before.get).toBe(0)
     expect((shared.calls.getMany ?? 0) - (before.getMany ?? 0)).toBe(0)
     expect(shared.calls.set - before.set).toBe(1)
-    expect(lock.acquired - before.acquired).toBe(1)
+    expect(lock.asked.length - before.acquired).toBe(1)
     await vi.waitFor(() => expect(bus.published).toBe(before.published + 1), { timeout: 2_000 })
   })
 
@@ -120,7 +81,7 @@ describe('Redis commands per fleet load', () => {
     expect(shared.calls.set).toBe(1)
     // Each process's miss reads once; each waiter reads once more when the notice names the key.
     expect(shared.calls.get + (shared.calls.getMany ?? 0)).toBe(3 + 2)
-    expect(lock.acquired).toBe(3)
+    expect(lock.asked.length).toBe(3)
     expect(members.reduce((sum, member) => sum + member.bus.published, 0)).toBe(1)
   })
 })

@@ -20,12 +20,16 @@ export interface FaultControls<Op extends string> {
   heal(): void
 }
 
-export interface Faults<Op extends string> extends FaultControls<Op> {
+export interface Faults<Op extends string> {
+  /** What a test calls: spread into the flaky store, bus or lock. */
+  controls: FaultControls<Op>
   /**
    * Runs one call of `op` under the faults in force. `async`: always a promise, a failure a rejection; else a
    * failure is thrown synchronously and only delayed or hung calls return promises.
    */
   run<T>(op: Op, invoke: () => MaybePromise<T>, async: boolean): MaybePromise<T>
+  /** `run` for a remote part (a bus, a lock): always a promise. */
+  async<T>(op: Op, invoke: () => MaybePromise<T>): Promise<T>
 }
 
 /** Marks a fault injected without an error of the test's own: `injected(op)` makes one. */
@@ -49,7 +53,7 @@ export function createFaults<Op extends string>(ops: readonly Op[], injected: (o
     return { error: error === DEFAULT_ERROR ? injected(op) : error }
   }
 
-  return {
+  const controls: FaultControls<Op> = {
     calls,
     failNext(op, error) {
       const queued = nextFailures.get(op) ?? []
@@ -75,30 +79,31 @@ export function createFaults<Op extends string>(ops: readonly Op[], injected: (o
       releaseHung = []
       for (const release of released) release()
     },
-    run(op, invoke, async) {
-      calls[op]++
-      const failure = injectedFailure(op)
-      const hung = hangs.has(op) || hangs.has('all')
-      const delayMs = delays.get(op) ?? delays.get('all')
-      if (hung) {
-        return new Promise<void>((release) => releaseHung.push(release)).then(invoke)
-      }
-      if (delayMs !== undefined) {
-        return sleep(delayMs).then(() => {
-          if (failure) throw failure.error
-          return invoke()
-        })
-      }
-      if (!async) {
+  }
+  const run: Faults<Op>['run'] = (op, invoke, async) => {
+    calls[op]++
+    const failure = injectedFailure(op)
+    const hung = hangs.has(op) || hangs.has('all')
+    const delayMs = delays.get(op) ?? delays.get('all')
+    if (hung) {
+      return new Promise<void>((release) => releaseHung.push(release)).then(invoke)
+    }
+    if (delayMs !== undefined) {
+      return sleep(delayMs).then(() => {
         if (failure) throw failure.error
         return invoke()
-      }
-      if (failure) return Promise.reject(failure.error)
-      try {
-        return Promise.resolve(invoke())
-      } catch (error) {
-        return Promise.reject(error)
-      }
-    },
+      })
+    }
+    if (!async) {
+      if (failure) throw failure.error
+      return invoke()
+    }
+    if (failure) return Promise.reject(failure.error)
+    try {
+      return Promise.resolve(invoke())
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
+  return { controls, run, async: (op, invoke) => Promise.resolve(run(op, invoke, true)) }
 }

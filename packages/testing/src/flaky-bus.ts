@@ -1,7 +1,7 @@
 // Wraps any CacheBus so a test can inject faults per operation (fail, hang, slow, as flaky-store does for stores).
 // Counts every call it sees; offers `ping` only when the inner bus does.
 
-import type { CacheBus } from '@tiered/core'
+import type { BusHandlers, BusMessage, CacheBus } from '@tiered/core'
 import { createFaults, type FaultControls } from './faults.js'
 import { InjectedFleetError } from './flaky-lock.js'
 
@@ -9,6 +9,9 @@ export type BusOp = 'publish' | 'subscribe' | 'ping'
 
 export interface FlakyBus extends CacheBus, FaultControls<BusOp> {
   readonly inner: CacheBus
+  publish(message: BusMessage): Promise<void>
+  subscribe(handlers: BusHandlers): Promise<void>
+  ping?(): Promise<void>
 }
 
 /** Every call returns a promise (a bus is remote), and an injected failure is a rejection. */
@@ -19,17 +22,12 @@ export function createFlakyBus(inner: CacheBus): FlakyBus {
   )
   const bus: FlakyBus = {
     inner,
-    calls: faults.calls,
-    failNext: faults.failNext,
-    failAlways: faults.failAlways,
-    delay: faults.delay,
-    hang: faults.hang,
-    heal: faults.heal,
-    publish: (message) => faults.run('publish', () => inner.publish(message), true),
-    subscribe: (handlers) => faults.run('subscribe', () => inner.subscribe(handlers), true),
+    ...faults.controls,
+    publish: (message) => faults.async('publish', () => inner.publish(message)),
+    subscribe: (handlers) => faults.async('subscribe', () => inner.subscribe(handlers)),
     close: () => inner.close?.(),
   }
   const ping = inner.ping
-  if (ping !== undefined) bus.ping = () => faults.run('ping', () => ping.call(inner), true)
+  if (ping !== undefined) bus.ping = () => faults.async('ping', () => ping.call(inner))
   return bus
 }

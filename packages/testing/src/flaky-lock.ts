@@ -8,6 +8,8 @@ export type LockOp = 'acquire' | 'release'
 
 export interface FlakyLock extends CacheLock, FaultControls<LockOp> {
   readonly inner: CacheLock
+  acquire(key: string, ttlMs: number): Promise<string | undefined>
+  release(key: string, token: string): Promise<void>
   /** The next `count` acquires answer undefined (held elsewhere), after any delay in force. */
   holdNext(count?: number): void
   /** Every acquire answers undefined until `heal()`. */
@@ -34,15 +36,11 @@ export function createFlakyLock(inner: CacheLock): FlakyLock {
   let holdAlways = false
   return {
     inner,
-    calls: faults.calls,
-    failNext: faults.failNext,
-    failAlways: faults.failAlways,
-    delay: faults.delay,
-    hang: faults.hang,
+    ...faults.controls,
     heal() {
       holds = 0
       holdAlways = false
-      faults.heal()
+      faults.controls.heal()
     },
     holdNext(count = 1) {
       holds += count
@@ -51,19 +49,15 @@ export function createFlakyLock(inner: CacheLock): FlakyLock {
       holdAlways = true
     },
     acquire: (key, ttlMs) =>
-      faults.run(
-        'acquire',
-        () => {
-          if (holdAlways) return undefined
-          if (holds > 0) {
-            holds--
-            return undefined
-          }
-          return inner.acquire(key, ttlMs)
-        },
-        true,
-      ),
-    release: (key, token) => faults.run('release', () => inner.release(key, token), true),
+      faults.async('acquire', () => {
+        if (holdAlways) return undefined
+        if (holds > 0) {
+          holds--
+          return undefined
+        }
+        return inner.acquire(key, ttlMs)
+      }),
+    release: (key, token) => faults.async('release', () => inner.release(key, token)),
     close: () => inner.close?.(),
   }
 }

@@ -48,12 +48,7 @@ export function createFlakyStore(inner: CacheStore, options: FlakyStoreOptions =
     get: (key) => run('get', () => inner.get(key)),
     set: (key, entry, ttlMs) => run('set', () => inner.set(key, entry, ttlMs)),
     delete: (key) => run('delete', () => inner.delete(key)),
-    calls: faults.calls,
-    failNext: faults.failNext,
-    failAlways: faults.failAlways,
-    delay: faults.delay,
-    hang: faults.hang,
-    heal: faults.heal,
+    ...faults.controls,
   }
 
   const { getMany, setMany, deleteMany, clear, close } = inner
