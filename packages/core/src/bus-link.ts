@@ -79,7 +79,10 @@ export class BusLink {
           if (message.origin !== this.origin) this.#host.received(message)
         },
         gap: () => {
-          if (!this.#closed) this.#host.gap()
+          if (this.#closed) return
+          // The subscriber is back, so the bus likely answers again: probe now rather than at the next cooldown.
+          this.#circuit?.probeNow()
+          this.#host.gap()
         },
         error: (error) => {
           if (!this.#closed) this.#host.report(new CacheFleetError('bus', 'deliver', error))

@@ -75,6 +75,14 @@ export class Circuit {
     return { circuit: this.#open ? 'open' : 'closed', failures: this.#failures }
   }
 
+  /** While open, probes now rather than at the next cooldown (the part showed a sign of life elsewhere). */
+  probeNow(): void {
+    if (!this.#open || this.#stopped || this.#timer === undefined) return
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#probeOnce()
+  }
+
   /** No more probes (the cache closes). */
   stop(): void {
     this.#stopped = true
@@ -85,18 +93,22 @@ export class Circuit {
   #probeLater(): void {
     this.#timer = setTimeout(() => {
       this.#timer = undefined
-      this.#probe()
-        .catch(() => false)
-        .then((healthy) => {
-          if (this.#stopped || !this.#open) return
-          if (healthy) {
-            this.success()
-            return
-          }
-          this.#retryAt = this.#watch.now() + this.#settings.probeMs
-          this.#probeLater()
-        })
+      this.#probeOnce()
     }, this.#settings.probeMs)
     this.#timer.unref()
+  }
+
+  #probeOnce(): void {
+    this.#probe()
+      .catch(() => false)
+      .then((healthy) => {
+        if (this.#stopped || !this.#open) return
+        if (healthy) {
+          this.success()
+          return
+        }
+        this.#retryAt = this.#watch.now() + this.#settings.probeMs
+        if (this.#timer === undefined) this.#probeLater()
+      })
   }
 }

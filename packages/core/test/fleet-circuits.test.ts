@@ -5,7 +5,7 @@
 import { setTimeout } from 'node:timers/promises'
 import { createClock, createFlakyBus, createFlakyLock, createMapStore } from '@tiered/testing'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
-import { PROBE_KEY, TieredCache } from '../src/index.js'
+import { type BusHandlers, type CacheBus, PROBE_KEY, TieredCache } from '../src/index.js'
 import { busHub, localStore, mapLock } from './support/fleet-doubles.js'
 
 describe('the lock circuit', () => {
@@ -145,6 +145,36 @@ describe('the bus circuit', () => {
     const sent = vi.spyOn(inner, 'publish')
     await vi.waitFor(() => expect(cache.stats().bus?.circuit).toBe('closed'), { timeout: 2_000 })
     expect(sent.mock.calls[0]?.[0]).toMatchObject({ type: 'set', keys: [PROBE_KEY] })
+  })
+})
+
+describe('the bus reconnected', () => {
+  it('probes its open circuit at once when the subscriber is back (gap), not at the next cooldown', async () => {
+    let handlers: BusHandlers | undefined
+    const hub = busHub()()
+    const inner: CacheBus = {
+      publish: (message) => hub.publish(message),
+      subscribe(given) {
+        handlers = given
+      },
+      ping: () => {},
+    }
+    const bus = createFlakyBus(inner)
+    const cache = new TieredCache({
+      stores: [localStore('memory')],
+      bus,
+      storeTimeout: 40,
+      circuitBreaker: { failureThreshold: 1, cooldown: '1h' },
+      onError: () => {},
+    })
+    onTestFinished(() => cache.close())
+    await cache.ready()
+    bus.failNext('publish')
+    await cache.set('k', 1)
+    await vi.waitFor(() => expect(cache.stats().bus?.circuit).toBe('open'), { timeout: 2_000 })
+    handlers?.gap()
+    await vi.waitFor(() => expect(cache.stats().bus?.circuit).toBe('closed'), { timeout: 2_000 })
+    expect(bus.calls.ping).toBe(1)
   })
 })
 

@@ -71,4 +71,16 @@ describe('Circuit', () => {
     expect(probe.mock.calls.length).toBeLessThanOrEqual(probes + 1)
     expect(circuit.open).toBe(true)
   })
+
+  it('probeNow() probes an open circuit at once instead of at the next cooldown', async () => {
+    const { host } = watch()
+    const probe = vi.fn(async () => true)
+    const circuit = new Circuit({ threshold: 1, probeMs: 3_600_000 }, probe, host)
+    circuit.probeNow()
+    expect(probe).not.toHaveBeenCalled()
+    circuit.failure()
+    circuit.probeNow()
+    expect(probe).toHaveBeenCalledTimes(1)
+    await vi.waitFor(() => expect(circuit.open).toBe(false), { timeout: 2_000 })
+  })
 })
