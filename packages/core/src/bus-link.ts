@@ -43,6 +43,8 @@ export class BusLink {
   #retryMs = 0
   #timer: NodeJS.Timeout | undefined = undefined
   #closed = false
+  /** False from the bus saying its subscription dropped (`lost`) until it is back (`gap`). */
+  #listening = true
   readonly #circuit: Circuit | undefined
 
   constructor(bus: CacheBus, host: BusHost, timeoutMs: number, circuit?: CircuitSettings) {
@@ -80,9 +82,13 @@ export class BusLink {
         },
         gap: () => {
           if (this.#closed) return
+          this.#listening = true
           // The subscriber is back, so the bus likely answers again: probe now rather than at the next cooldown.
           this.#circuit?.probeNow()
           this.#host.gap()
+        },
+        lost: () => {
+          this.#listening = false
         },
         error: (error) => {
           if (!this.#closed) this.#host.report(new CacheFleetError('bus', 'deliver', error))
@@ -113,9 +119,12 @@ export class BusLink {
     return this.#schedule()
   }
 
-  /** False while the circuit is open: notices wait in the queue, so nobody should wait for one. */
+  /**
+   * False while notices may not arrive: this process's subscription dropped, or its circuit is open (notices wait in
+   * its queue, and likely in the other processes' too). Nobody should wait for a notice then.
+   */
   get delivering(): boolean {
-    return this.#circuit?.open !== true
+    return this.#listening && this.#circuit?.open !== true
   }
 
   stats(): CircuitStats {

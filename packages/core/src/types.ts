@@ -83,6 +83,11 @@ export interface BusHandlers {
   message(message: BusMessage): void
   /** Messages may have been lost (the subscriber reconnected): the cache clears its local tiers. */
   gap(): void
+  /**
+   * The subscription dropped: messages are lost until `gap()` says it is back. Optional for a bus to call; meanwhile
+   * the cache does not wait for notices (a process waiting for another's lease polls the shared tiers).
+   */
+  lost?(): void
   /** Something the bus could not deliver (an undecodable message, a subscriber error): reported, never thrown. */
   error?(error: unknown): void
 }

@@ -221,6 +221,47 @@ describe('waiting for a holder while the bus circuit is open', () => {
   })
 })
 
+describe('waiting for a holder while the subscription is lost', () => {
+  it('polls the shared tiers from lost() until gap()', async () => {
+    let handlers: BusHandlers | undefined
+    const inner = mapLock()
+    const shared = createMapStore('shared', { async: true })
+    const cache = new TieredCache({
+      stores: [localStore('memory'), shared],
+      lock: inner,
+      bus: {
+        publish: () => {},
+        subscribe(given) {
+          handlers = given
+        },
+      },
+      lockTtl: '5s',
+    })
+    onTestFinished(() => cache.close())
+    await cache.ready()
+    handlers?.lost?.()
+    const token = inner.acquire('k', 5_000) as string
+    const started = performance.now()
+    const answer = cache.swr({ queryKey: 'k', queryFn: () => 'loaded here' })
+    await setTimeout(30)
+    const now = Date.now()
+    await shared.set(
+      'k',
+      {
+        value: 'holder',
+        createdAt: now,
+        freshUntil: now + 60_000,
+        expiresAt: now + 60_000,
+        graceUntil: now + 60_000,
+      },
+      60_000,
+    )
+    expect(await answer).toBe('holder')
+    expect(performance.now() - started).toBeLessThan(2_000)
+    inner.release('k', token)
+  })
+})
+
 describe('one clock', () => {
   it("a circuit's retryAt reads the cache's now, for a tier, the lock and the bus", async () => {
     const clock = createClock(1_000_000)

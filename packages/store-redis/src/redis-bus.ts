@@ -197,6 +197,13 @@ export function createRedisBus(client: RedisClient, config: RedisBusConfig = {})
     current.once('end', () => {
       if (closed || subscriber !== current) return
       subscriber = undefined
+      if (subscriptions > 0) {
+        try {
+          handlers?.lost?.()
+        } catch (error) {
+          report(error)
+        }
+      }
       failedAttempts++
       scheduleReconnect()
     })

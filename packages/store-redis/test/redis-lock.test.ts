@@ -140,7 +140,7 @@ describe('createRedisLock on one redis-server', () => {
     const lock = lockOn(client, `${uniqueName('lock-drop')}:`)
     server.kill('SIGSTOP')
     const started = performance.now()
-    const acquiring = lock.acquire('k', 10_000).then(
+    const acquiring = Promise.resolve(lock.acquire('k', 10_000)).then(
       () => 'answered',
       (error: unknown) => error,
     )

@@ -3,7 +3,8 @@
 // (SIGSTOP) or dies (SIGKILL, then restarts): no failed call, p99 under 100 ms and throughput above half its
 // pre-fault level while hung, no call over 250 ms when killed. One process without bus and lock is measured the
 // same way, for comparison. Latencies are measured inside each process, less its event-loop stalls (two shared
-// cores), as packages/store-redis/test/faults.test.ts does.
+// cores), as packages/store-redis/test/faults.test.ts does; a machine so busy that calls are slow with no fault at
+// all adds its worst pre-fault figure to the bound (the log says so).
 
 import { type RedisServerHandle, startRedisServer } from '@tiered/testing'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -80,6 +81,16 @@ function window(calls: Call[], from: number, to: number): Window {
   }
 }
 
+/**
+ * What a busy machine adds to a bound: the pre-fault figure beyond what an idle one shows (`idleMs`). On a
+ * saturated machine every call waits behind others, which the stall watch cannot tell from waiting for Redis.
+ */
+function busyMachineMs(beforeMs: number, idleMs: number): number {
+  const extra = Math.max(0, beforeMs - idleMs)
+  if (extra > 0) console.log(`[fleet-faults] busy machine: the bound grows by ${extra.toFixed(0)} ms`)
+  return extra
+}
+
 const show = (w: Window) =>
   `${w.perSec} calls/s, p50 ${w.p50.toFixed(1)} ms, p99 ${w.p99.toFixed(1)} ms, max ${w.max.toFixed(0)} ms`
 
@@ -95,7 +106,8 @@ async function underFault(fault: 'SIGSTOP' | 'SIGKILL', fleetWide: boolean) {
     freshMs: 1_000,
     ttlMs: 60_000,
     announceLoads: false,
-    advisedClient: false,
+    // As a new user makes it: a command in flight when Redis dies would be sent again after reconnecting.
+    client: 'defaults',
   })
   fleets.push(fleet)
   const startAt = Date.now() + 300
@@ -146,7 +158,7 @@ describe.each([
     expect(errors).toEqual([])
     expect(calls.some((call) => call.failed)).toBe(false)
     expect(before.calls).toBeGreaterThan(1_000)
-    expect(during.p99).toBeLessThan(100)
+    expect(during.p99).toBeLessThan(100 + busyMachineMs(before.p99, 20))
     expect(during.perSec).toBeGreaterThan(before.perSec / 2)
   }, 60_000)
 
@@ -155,6 +167,6 @@ describe.each([
     expect(errors).toEqual([])
     expect(calls.some((call) => call.failed)).toBe(false)
     expect(before.calls).toBeGreaterThan(1_000)
-    expect(after.max).toBeLessThan(250)
+    expect(after.max).toBeLessThan(250 + busyMachineMs(before.max, 100))
   }, 60_000)
 })

@@ -26,9 +26,11 @@ function send(message: FleetEvent | FleetReply): void {
 
 function connect(target: FleetConfig['redis']): Redis | Cluster {
   const options =
-    config.advisedClient === true
+    config.client === 'advised'
       ? { retryStrategy: () => 20, maxRetriesPerRequest: 0 }
-      : { maxRetriesPerRequest: 1 }
+      : config.client === 'defaults'
+        ? {}
+        : { maxRetriesPerRequest: 1 }
   const client =
     'url' in target ? new Redis(target.url, options) : new Cluster(target.cluster, { redisOptions: options })
   // ioredis reports a lost connection here; the cache reports its own failures through onError.

@@ -17,8 +17,11 @@ export interface FleetConfig {
   ttlMs?: number
   /** false: loader calls are not announced to the parent (steady load makes too many). */
   announceLoads?: boolean
-  /** The client as the store-redis README advises it: reconnect every 20 ms, never send a command twice. */
-  advisedClient?: boolean
+  /**
+   * The ioredis client: `'advised'` as the store-redis README advises (reconnect every 20 ms, never send a command
+   * twice), `'defaults'` with ioredis's defaults, as a new user makes it; default `maxRetriesPerRequest: 1`.
+   */
+  client?: 'advised' | 'defaults'
 }
 
 /** Steady load: `workers` loops of swr calls, together at most `ratePerSec`, from wall-clock `startAt`. */
