@@ -582,6 +582,7 @@ export class TieredCache {
     const ttl = this.#leaseTtl(options)
     const giveUpAt = performance.now() + (options.timeout === undefined ? ttl + this.#lockTtlMs : ttl)
     for (let attempt = 0; ; attempt++) {
+      const asked = performance.now()
       // swrMany already tried the lease for this key and found it held elsewhere: wait for the holder first.
       const token = attempt === 0 && heldElsewhere ? undefined : await lease.acquire(key, ttl)
       if (token === NO_LOCK) return this.#runLoad(key, options, policy, flight, false)
@@ -597,7 +598,7 @@ export class TieredCache {
           lease.release(key, token)
         }
       }
-      const landed = await this.#waitForHolder(key, options.schema, giveUpAt)
+      const landed = await this.#waitForHolder(key, options.schema, giveUpAt, asked)
       if (landed !== MISSING) return landed as T
       if (this.#closed) throw new CacheClosedError()
       if (performance.now() >= giveUpAt) {
@@ -613,6 +614,7 @@ export class TieredCache {
     key: string,
     schema: StandardSchemaV1 | undefined,
     giveUpAt: number,
+    asked: number,
   ): Promise<unknown> {
     // While the bus's circuit is open notices wait in a queue (here and, likely, in the holder): poll instead.
     const withBus = this.#bus?.delivering === true
@@ -620,7 +622,7 @@ export class TieredCache {
       0,
       Math.min(withBus ? LEASE_RETRY_MS : LEASE_POLL_MS, giveUpAt - performance.now()),
     )
-    const announced = await this.#landings.wait(key, waitMs)
+    const announced = await this.#landings.wait(key, waitMs, asked)
     // With a bus, the shared tiers are read when the holder announces its value; without one, on every poll.
     if (withBus && !announced) return MISSING
     return this.#readShared(key, schema)

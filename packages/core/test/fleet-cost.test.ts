@@ -4,7 +4,7 @@
 // the key.
 
 import { setTimeout } from 'node:timers/promises'
-import { createMapStore } from '@tiered/testing'
+import { createFlakyLock, createMapStore } from '@tiered/testing'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { TieredCache } from '../src/index.js'
 import { busHub, localStore, mapLock } from './support/fleet-doubles.js'
@@ -83,5 +83,32 @@ describe('Redis commands per fleet load', () => {
     expect(shared.calls.get + (shared.calls.getMany ?? 0)).toBe(3 + 2)
     expect(lock.asked.length).toBe(3)
     expect(members.reduce((sum, member) => sum + member.bus.published, 0)).toBe(1)
+  })
+
+  it("a notice that came while the waiter's lease request was still out wakes it: it reads at once", async () => {
+    const shared = createMapStore('shared', { async: true })
+    const inner = mapLock()
+    const hub = busHub()
+    // b's lock answers "held" 100 ms late, and "held" ever after: only the notice can tell b the value landed.
+    const slow = createFlakyLock(inner)
+    slow.delay('acquire', 100)
+    slow.holdAlways()
+    const a = new TieredCache({ stores: [localStore('memory'), shared], lock: inner, bus: hub() })
+    const b = new TieredCache({
+      stores: [localStore('memory'), shared],
+      lock: slow,
+      bus: hub(),
+      lockTtl: '5s',
+    })
+    onTestFinished(() => Promise.all([a.close(), b.close()]).then(() => {}))
+    await Promise.all([a.ready(), b.ready()])
+    const started = performance.now()
+    const [fromA, fromB] = await Promise.all([
+      a.swr({ queryKey: 'k', queryFn: () => 'a' }),
+      b.swr({ queryKey: 'k', queryFn: () => 'b' }),
+    ])
+    expect([fromA, fromB]).toEqual(['a', 'a'])
+    // Missing the notice, b would wait out the lease (5 s) and more.
+    expect(performance.now() - started).toBeLessThan(2_000)
   })
 })
