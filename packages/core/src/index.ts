@@ -1,6 +1,6 @@
 // @tiered/core: the store contract, TieredCache, swr and Singleflight, and the codec remote stores share.
 
-export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js'
+export type { CircuitBreakerOptions, CircuitState, CircuitStats } from './circuit-breaker.js'
 export {
   type Compression,
   type CompressionAlgorithm,
@@ -35,7 +35,7 @@ export {
   type StoreOperation,
   StoreTimeoutError,
 } from './errors.js'
-export type { CacheEventName, CacheEvents, CacheListener } from './events.js'
+export type { CacheEventName, CacheEvents, CacheListener, CircuitPart } from './events.js'
 export { CacheNamespace } from './namespace.js'
 export type { TieredCacheOptions } from './options.js'
 export { toKey } from './query-key.js'

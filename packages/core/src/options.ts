@@ -22,7 +22,7 @@ export interface TieredCacheOptions {
   onError?: (error: unknown, event: CacheEvents['error']) => void
   /** A tier, bus or lock call that takes longer counts as failed. Default '1s'; `false` waits forever. */
   storeTimeout?: Duration | false
-  /** Skip a tier after repeated failures and probe it in the background. Default `{ failureThreshold: 5, cooldown: '100ms' }`. */
+  /** Skip a tier, the lock or the bus after repeated failures and probe it in the background. Default `{ failureThreshold: 5, cooldown: '100ms' }`. */
   circuitBreaker?: CircuitBreakerOptions | false
   /** Carries notices between the processes of a fleet so that every local tier stays true. */
   bus?: CacheBus
@@ -48,6 +48,8 @@ export interface ResolvedOptions {
   lock: CacheLock | undefined
   lockTtlMs: number
   failureBackoffMs: number
+  /** The circuit settings of every tier, the lock and the bus; undefined when `circuitBreaker: false`. */
+  circuit: CircuitSettings | undefined
 }
 
 export function resolveOptions(options: TieredCacheOptions, host: TierHost): ResolvedOptions {
@@ -103,6 +105,7 @@ export function resolveOptions(options: TieredCacheOptions, host: TierHost): Res
     lock,
     lockTtlMs,
     failureBackoffMs,
+    circuit,
   }
 }
 

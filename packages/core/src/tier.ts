@@ -3,7 +3,7 @@
 // writes that arrive while one is out are batched, and an open circuit is probed in the background.
 // Nothing here throws or rejects on a store failure: reads become misses, failures are reported.
 
-import { CircuitBreaker } from './circuit-breaker.js'
+import type { CircuitStats } from './circuit-breaker.js'
 import { Deadlines } from './deadlines.js'
 import {
   CacheStoreError,
@@ -13,6 +13,7 @@ import {
   type StoreOperation,
   StoreTimeoutError,
 } from './errors.js'
+import { Circuit, type CircuitSettings } from './health.js'
 import { type Resolve, TickBatch } from './tick-batch.js'
 import type { CacheEntry, CacheStore, MaybePromise, StoreWrite } from './types.js'
 
@@ -27,22 +28,13 @@ export interface TierHost {
 /** Reads and writes trip separate circuits: a full Redis that refuses writes still serves reads. */
 export type CircuitKind = 'reads' | 'writes'
 
-interface CircuitStats {
-  circuit: 'closed' | 'open'
-  /** Failures in a row. */
-  failures: number
-}
-
 export interface TierStats {
   name: string
   reads: CircuitStats
   writes: CircuitStats
 }
 
-export interface CircuitSettings {
-  threshold: number
-  probeMs: number
-}
+export type { CircuitSettings } from './health.js'
 
 /** The key a background probe reads and writes (under the store's own prefix). */
 export const PROBE_KEY = '__tiered:probe'
@@ -65,11 +57,8 @@ export class Tier {
   readonly #host: TierHost
   readonly #timeoutMs: number
   readonly #deadlines: Deadlines | undefined
-  readonly #probeMs: number
-  readonly #readCircuit: CircuitBreaker | undefined
-  readonly #writeCircuit: CircuitBreaker | undefined
-  readonly #probes: { reads?: NodeJS.Timeout; writes?: NodeJS.Timeout } = {}
-  #closed = false
+  readonly #readCircuit: Circuit | undefined
+  readonly #writeCircuit: Circuit | undefined
   /** Reads and writes sent to the store and not settled: while none is out, a lone call goes straight out. */
   #readsOut = 0
   #writesOut = 0
@@ -91,10 +80,9 @@ export class Tier {
     this.#host = host
     this.#timeoutMs = timeoutMs
     this.#deadlines = timeoutMs > 0 ? new Deadlines(timeoutMs) : undefined
-    this.#probeMs = circuit?.probeMs ?? 0
     if (circuit !== undefined) {
-      this.#readCircuit = new CircuitBreaker(circuit.threshold)
-      this.#writeCircuit = new CircuitBreaker(circuit.threshold)
+      this.#readCircuit = this.#circuit(circuit, 'reads')
+      this.#writeCircuit = this.#circuit(circuit, 'writes')
     }
   }
 
@@ -192,9 +180,8 @@ export class Tier {
   }
 
   close(): undefined | Promise<unknown> {
-    this.#closed = true
-    clearTimeout(this.#probes.reads)
-    clearTimeout(this.#probes.writes)
+    this.#readCircuit?.stop()
+    this.#writeCircuit?.stop()
     const close = this.store.close
     if (close === undefined) return undefined
     const closed = this.#call('close', undefined, () => close.call(this.store))
@@ -202,10 +189,8 @@ export class Tier {
   }
 
   stats(): TierStats {
-    const of = (circuit: CircuitBreaker | undefined): CircuitStats => ({
-      circuit: circuit === undefined ? 'closed' : circuit.state,
-      failures: circuit === undefined ? 0 : circuit.failures,
-    })
+    const of = (circuit: Circuit | undefined): CircuitStats =>
+      circuit?.stats() ?? { circuit: 'closed', failures: 0 }
     return { name: this.name, reads: of(this.#readCircuit), writes: of(this.#writeCircuit) }
   }
 
@@ -394,44 +379,32 @@ export class Tier {
     if (operation === 'close') return error
     this.failing = true
     const kind: CircuitKind = operation === 'get' ? 'reads' : 'writes'
-    const circuit = kind === 'reads' ? this.#readCircuit : this.#writeCircuit
-    if (circuit?.failure() === true) {
-      circuit.retryAt = Date.now() + this.#probeMs
-      this.#host.circuitOpened(this.name, kind, circuit.failures, circuit.retryAt)
-      this.#probeLater(kind, circuit)
-    }
+    ;(kind === 'reads' ? this.#readCircuit : this.#writeCircuit)?.failure()
     return error
   }
 
   #succeed(operation: StoreOperation): void {
     if (operation === 'close') return
-    const kind: CircuitKind = operation === 'get' ? 'reads' : 'writes'
-    const circuit = kind === 'reads' ? this.#readCircuit : this.#writeCircuit
-    if (circuit?.success() === true && !this.#closed) this.#host.circuitClosed(this.name, kind)
-    const reads = this.#readCircuit
-    const writes = this.#writeCircuit
-    this.failing =
-      reads !== undefined &&
-      writes !== undefined &&
-      (reads.failures !== 0 || reads.open || writes.failures !== 0 || writes.open)
+    ;(operation === 'get' ? this.#readCircuit : this.#writeCircuit)?.success()
+    this.#updateFailing()
   }
 
-  /** Probes an open circuit in the background, never through a caller, until the store answers. */
-  #probeLater(kind: CircuitKind, circuit: CircuitBreaker): void {
-    if (this.#closed) return
-    const timer = setTimeout(() => {
-      this.#probe(kind).then((healthy) => {
-        if (this.#closed || !circuit.open) return
-        if (healthy) {
-          this.#succeed(kind === 'reads' ? 'get' : 'set')
-        } else {
-          circuit.retryAt = Date.now() + this.#probeMs
-          this.#probeLater(kind, circuit)
-        }
-      })
-    }, this.#probeMs)
-    timer.unref()
-    this.#probes[kind] = timer
+  #updateFailing(): void {
+    const reads = this.#readCircuit
+    const writes = this.#writeCircuit
+    this.failing = reads !== undefined && writes !== undefined && (reads.failing || writes.failing)
+  }
+
+  /** A circuit of this tier's reads or writes, probed in the background with PROBE_KEY. */
+  #circuit(settings: CircuitSettings, kind: CircuitKind): Circuit {
+    return new Circuit(settings, () => this.#probe(kind), {
+      now: () => this.#host.now(),
+      opened: (failures, retryAt) => this.#host.circuitOpened(this.name, kind, failures, retryAt),
+      closed: () => {
+        this.#updateFailing()
+        this.#host.circuitClosed(this.name, kind)
+      },
+    })
   }
 
   /** One probe: a read, or a write of a short-lived entry, under PROBE_KEY. Failures are not reported again. */

@@ -87,6 +87,11 @@ export interface BusHandlers {
   message(message: BusMessage): void
   /** Messages may have been lost (the subscriber reconnected): the cache clears its local tiers. */
   gap(): void
+  /**
+   * The subscription dropped: messages are lost until `gap()` says it is back. Optional for a bus to call; meanwhile
+   * the cache does not wait for notices (a process waiting for another's lease polls the shared tiers).
+   */
+  lost?(): void
   /** Something the bus could not deliver (an undecodable message, a subscriber error): reported, never thrown. */
   error?(error: unknown): void
 }
@@ -95,6 +100,11 @@ export interface BusHandlers {
 export interface CacheBus {
   publish(message: BusMessage): MaybePromise<void>
   subscribe(handlers: BusHandlers): MaybePromise<void>
+  /**
+   * Optional: a cheap round trip to the bus (Redis `PING`), the probe of an open circuit. Without it the probe is a
+   * notice about a key no cache holds.
+   */
+  ping?(): MaybePromise<void>
   /** Unsubscribes; never closes a client it was given. */
   close?(): MaybePromise<void>
 }

@@ -2,14 +2,13 @@
 // channel, subscribe listens on a connection of its own and says gap() each time that connection comes back.
 
 import type { BusHandlers, BusMessage, CacheBus } from '@tiered/core'
-import type { Cluster, Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { ConnectionGate, isCluster, type RedisClient } from './connection.js'
 
 export interface RedisBusConfig {
   /** The pub/sub channel every cache of the fleet shares. Default `'tiered:bus'`. */
   channel?: string
 }
-
-type RedisClient = Redis | Cluster
 
 /** Wire format version, the first element of every notice. */
 const FORMAT = 1
@@ -89,37 +88,6 @@ function decodeBusMessage(text: string): BusMessage {
 }
 
 /**
- * Tells whether `client` knows it is disconnected: it was ready once and is not now, or it has ended. A command sent
- * then would wait in ioredis's offline queue and run later, which neither the bus nor the lock may do.
- */
-export function watchConnection(client: RedisClient): {
-  assertConnected(action: string): void
-  dispose(): void
-} {
-  let wasReady = client.status === 'ready'
-  const onReady = (): void => {
-    wasReady = true
-  }
-  client.on('ready', onReady)
-  return {
-    assertConnected(action) {
-      const status = client.status
-      if (status === 'ready') return
-      const firstConnect = !wasReady && (status === 'wait' || status === 'connecting' || status === 'connect')
-      if (firstConnect) return
-      throw new Error(`Cannot ${action}: the Redis client is disconnected (status '${status}')`)
-    },
-    dispose() {
-      client.off('ready', onReady)
-    },
-  }
-}
-
-function isCluster(client: RedisClient): client is Cluster {
-  return (client as { isCluster?: unknown }).isCluster === true
-}
-
-/**
  * Opens a subscriber connection that never reconnects by itself (the bus does, so that it sees every reconnect):
  * a duplicate of a single-node client, or, on a Cluster, a connection to one of its nodes (`attempt` picks which).
  * Classic PUBLISH reaches every node of a Cluster, so any one node delivers every message.
@@ -138,15 +106,16 @@ function openSubscriber(client: RedisClient, attempt: number): Redis | undefined
 }
 
 /**
- * A `CacheBus` on Redis pub/sub for a `Redis` or `Cluster` client of ioredis 5 or 6. Publishing uses `client`;
- * subscribing opens a connection of its own, which `close()` ends. `client` itself is never closed.
+ * A `CacheBus` on Redis pub/sub for a `Redis` or `Cluster` client of ioredis 5 or 6. Publishing (and `ping`, the
+ * cache's probe of an open circuit) uses `client`, failing at once while it knows it is disconnected, as the store
+ * does; subscribing opens a connection of its own, which `close()` ends. `client` itself is never closed.
  */
 export function createRedisBus(client: RedisClient, config: RedisBusConfig = {}): CacheBus {
   const channel = config.channel ?? 'tiered:bus'
   if (typeof channel !== 'string' || channel === '') {
     throw new TypeError('createRedisBus: channel must be a non-empty string')
   }
-  const connection = watchConnection(client)
+  const gate = ConnectionGate.acquire(client)
   let handlers: BusHandlers | undefined
   let subscriber: Redis | undefined
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined
@@ -228,6 +197,13 @@ export function createRedisBus(client: RedisClient, config: RedisBusConfig = {})
     current.once('end', () => {
       if (closed || subscriber !== current) return
       subscriber = undefined
+      if (subscriptions > 0) {
+        try {
+          handlers?.lost?.()
+        } catch (error) {
+          report(error)
+        }
+      }
       failedAttempts++
       scheduleReconnect()
     })
@@ -243,8 +219,11 @@ export function createRedisBus(client: RedisClient, config: RedisBusConfig = {})
   return {
     async publish(message) {
       const encoded = encodeBusMessage(message)
-      connection.assertConnected('publish a bus message')
-      await Promise.all(encoded.map((text) => client.publish(channel, text)))
+      await Promise.all(encoded.map((text) => gate.run(() => client.publish(channel, text))))
+    },
+
+    async ping() {
+      await gate.run(() => client.ping())
     },
 
     subscribe(given) {
@@ -265,7 +244,7 @@ export function createRedisBus(client: RedisClient, config: RedisBusConfig = {})
     close() {
       if (closed) return
       closed = true
-      connection.dispose()
+      gate.release()
       if (reconnectTimer !== undefined) clearTimeout(reconnectTimer)
       reconnectTimer = undefined
       subscriber?.disconnect()

@@ -3,8 +3,7 @@
 
 import { randomBytes } from 'node:crypto'
 import type { CacheLock } from '@tiered/core'
-import type { Cluster, Redis } from 'ioredis'
-import { watchConnection } from './redis-bus.js'
+import { ConnectionGate, type RedisClient } from './connection.js'
 
 export interface RedisLockConfig {
   /** Put before every lease key. Default `'tiered:lock:'`. */
@@ -19,12 +18,14 @@ function checkKey(key: unknown): asserts key is string {
 
 /**
  * A `CacheLock` on a `Redis` or `Cluster` client of ioredis 5 or 6 (each lease is one key, so a Cluster routes it by
- * slot). It fails at once while the client knows it is disconnected, and never closes `client`.
+ * slot). It fails at once while the client knows it is disconnected (a call in flight fails at the drop), as the
+ * store does, and never closes `client`.
  */
-export function createRedisLock(client: Redis | Cluster, config: RedisLockConfig = {}): CacheLock {
+export function createRedisLock(client: RedisClient, config: RedisLockConfig = {}): CacheLock {
   const keyPrefix = config.keyPrefix ?? 'tiered:lock:'
   if (typeof keyPrefix !== 'string') throw new TypeError('createRedisLock: keyPrefix must be a string')
-  const connection = watchConnection(client)
+  const gate = ConnectionGate.acquire(client)
+  let closed = false
 
   return {
     async acquire(key, ttlMs) {
@@ -34,9 +35,8 @@ export function createRedisLock(client: Redis | Cluster, config: RedisLockConfig
       if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) {
         throw new RangeError(`A lease ttl must be a whole number of milliseconds, at least 1; got ${ttlMs}`)
       }
-      connection.assertConnected('acquire a lease')
       const token = randomBytes(16).toString('base64url')
-      const reply = await client.set(keyPrefix + key, token, 'PX', ttlMs, 'NX')
+      const reply = await gate.run(() => client.set(keyPrefix + key, token, 'PX', ttlMs, 'NX'))
       return reply === 'OK' ? token : undefined
     },
 
@@ -44,12 +44,13 @@ export function createRedisLock(client: Redis | Cluster, config: RedisLockConfig
       checkKey(key)
       if (typeof token !== 'string' || token === '')
         throw new TypeError('A lease token must be a non-empty string')
-      connection.assertConnected('release a lease')
-      await client.eval(RELEASE_SCRIPT, 1, keyPrefix + key, token)
+      await gate.run(() => client.eval(RELEASE_SCRIPT, 1, keyPrefix + key, token))
     },
 
     close() {
-      connection.dispose()
+      if (closed) return
+      closed = true
+      gate.release()
     },
   }
 }

@@ -8,7 +8,7 @@ import calculateSlot from 'cluster-key-slot'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { createRedisLock } from '../src/index.js'
 import { Clients, uniqueName, waitFor } from './support/fleet-clients.js'
-import type { Cluster, Redis } from './support/redis.js'
+import { type Cluster, Redis } from './support/redis.js'
 
 const clients = new Clients()
 const cleanups: (() => Promise<void> | void)[] = []
@@ -127,6 +127,27 @@ describe('createRedisLock on one redis-server', () => {
     expect(await lock.acquire('k2', 10_000)).toEqual(expect.any(String))
     await lock.close?.()
     expect(await client.ping()).toBe('PONG')
+  })
+
+  it('an acquire in flight when the connection drops fails at the drop, as the store does', async () => {
+    const server = await startRedisServer()
+    cleanups.push(() => server.stop())
+    // ioredis alone would hold the SET until it gave up reconnecting (20 tries of 200 ms here).
+    const client = new Redis(server.url, { retryStrategy: () => 200 })
+    client.on('error', () => {})
+    cleanups.push(() => client.disconnect())
+    await waitFor('the client to connect', () => client.status === 'ready')
+    const lock = lockOn(client, `${uniqueName('lock-drop')}:`)
+    server.kill('SIGSTOP')
+    const started = performance.now()
+    const acquiring = Promise.resolve(lock.acquire('k', 10_000)).then(
+      () => 'answered',
+      (error: unknown) => error,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    server.kill('SIGKILL')
+    expect(await acquiring).toMatchObject({ code: 'TIERED_REDIS_DISCONNECTED' })
+    expect(performance.now() - started).toBeLessThan(1_000)
   })
 })
 

@@ -1,0 +1,114 @@
+// DESIGN "Fleet", lock rule 7: what a fleet load costs the shared tier. A stale entry's refresh with a lease and a
+// delivering bus reads no shared tier (a refresh made elsewhere is announced, and its notice supersedes this one);
+// the holder of a cold key's lease reads nothing again before it loads; a waiter reads once, when the bus announces
+// the key.
+
+import { setTimeout } from 'node:timers/promises'
+import { createFlakyLock, createMapStore } from '@tiered/testing'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
+import { TieredCache } from '../src/index.js'
+import { busHub, localStore, mapLock } from './support/fleet-doubles.js'
+
+function fleetOf(count: number) {
+  const shared = createMapStore('shared', { async: true })
+  const lock = mapLock()
+  const hub = busHub()
+  const members = Array.from({ length: count }, () => {
+    const bus = hub()
+    const cache = new TieredCache({ stores: [localStore('memory'), shared], lock, bus })
+    onTestFinished(() => cache.close())
+    return { cache, bus }
+  })
+  return { shared, lock, members }
+}
+
+describe('Redis commands per fleet load', () => {
+  it('a stale refresh with a lease and a bus: lease, load, write, publish, release, and no read', async () => {
+    const { shared, lock, members } = fleetOf(1)
+    const { cache, bus } = members[0] as (typeof members)[0]
+    await cache.ready()
+    let loads = 0
+    const options = { queryKey: 'k', fresh: 20, ttl: 60_000, queryFn: () => `v${++loads}` }
+    expect(await cache.swr(options)).toBe('v1')
+    await setTimeout(40)
+    const before = {
+      ...shared.calls,
+      acquired: lock.asked.length,
+      released: lock.released,
+      published: bus.published,
+    }
+    expect(await cache.swr(options)).toBe('v1')
+    await vi.waitFor(() => expect(lock.released).toBe(before.released + 1), { timeout: 2_000 })
+    expect(loads).toBe(2)
+    expect(shared.calls.get - before.get).toBe(0)
+    expect((shared.calls.getMany ?? 0) - (before.getMany ?? 0)).toBe(0)
+    expect(shared.calls.set - before.set).toBe(1)
+    expect(lock.asked.length - before.acquired).toBe(1)
+    await vi.waitFor(() => expect(bus.published).toBe(before.published + 1), { timeout: 2_000 })
+  })
+
+  it('a refresh whose key another process refreshed meanwhile (announced) does not load again', async () => {
+    const { members } = fleetOf(2)
+    const [a, b] = members as [(typeof members)[0], (typeof members)[0]]
+    await Promise.all([a.cache.ready(), b.cache.ready()])
+    const loads = { a: 0, b: 0 }
+    const options = (who: 'a' | 'b') => ({
+      queryKey: 'k',
+      fresh: 20,
+      ttl: 60_000,
+      queryFn: () => `${who}${++loads[who]}`,
+    })
+    expect(await a.cache.swr(options('a'))).toBe('a1')
+    expect(await b.cache.swr(options('b'))).toBe('a1')
+    await setTimeout(40)
+    // Both see the entry stale; a's refresh holds the lease, so b's skips. a's notice reaches b.
+    await Promise.all([a.cache.swr(options('a')), b.cache.swr(options('b'))])
+    await vi.waitFor(async () => expect(await b.cache.get('k')).toBe('a2'), { timeout: 2_000 })
+    expect(loads).toEqual({ a: 2, b: 0 })
+  })
+
+  it('a cold key in a fleet of 3: one lease, one load, one write, one notice; each waiter reads once', async () => {
+    const { shared, lock, members } = fleetOf(3)
+    await Promise.all(members.map((member) => member.cache.ready()))
+    let loads = 0
+    const queryFn = async () => {
+      await setTimeout(30)
+      return `v${++loads}`
+    }
+    const values = await Promise.all(members.map(({ cache }) => cache.swr({ queryKey: 'cold', queryFn })))
+    expect(values).toEqual(['v1', 'v1', 'v1'])
+    expect(loads).toBe(1)
+    expect(shared.calls.set).toBe(1)
+    // Each process's miss reads once; each waiter reads once more when the notice names the key.
+    expect(shared.calls.get + (shared.calls.getMany ?? 0)).toBe(3 + 2)
+    expect(lock.asked.length).toBe(3)
+    expect(members.reduce((sum, member) => sum + member.bus.published, 0)).toBe(1)
+  })
+
+  it("a notice that came while the waiter's lease request was still out wakes it: it reads at once", async () => {
+    const shared = createMapStore('shared', { async: true })
+    const inner = mapLock()
+    const hub = busHub()
+    // b's lock answers "held" 100 ms late, and "held" ever after: only the notice can tell b the value landed.
+    const slow = createFlakyLock(inner)
+    slow.delay('acquire', 100)
+    slow.holdAlways()
+    const a = new TieredCache({ stores: [localStore('memory'), shared], lock: inner, bus: hub() })
+    const b = new TieredCache({
+      stores: [localStore('memory'), shared],
+      lock: slow,
+      bus: hub(),
+      lockTtl: '5s',
+    })
+    onTestFinished(() => Promise.all([a.close(), b.close()]).then(() => {}))
+    await Promise.all([a.ready(), b.ready()])
+    const started = performance.now()
+    const [fromA, fromB] = await Promise.all([
+      a.swr({ queryKey: 'k', queryFn: () => 'a' }),
+      b.swr({ queryKey: 'k', queryFn: () => 'b' }),
+    ])
+    expect([fromA, fromB]).toEqual(['a', 'a'])
+    // Missing the notice, b would wait out the lease (5 s) and more.
+    expect(performance.now() - started).toBeLessThan(2_000)
+  })
+})
