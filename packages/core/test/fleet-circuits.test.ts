@@ -3,17 +3,25 @@
 // the background every cooldown, never through a caller, and closes it when the part answers.
 
 import { setTimeout } from 'node:timers/promises'
-import { createClock, createFlakyBus, createFlakyLock, createMapStore, type MapStore } from '@tiered/testing'
+import {
+  createClock,
+  createFlakyBus,
+  createFlakyLock,
+  createMapStore,
+  createMemoryBus,
+  createMemoryLock,
+  type MapStore,
+  type MemoryLock,
+} from '@tiered/testing'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { type BusHandlers, type CacheBus, PROBE_KEY, TieredCache } from '../src/index.js'
-import { busHub, localStore, type MapLock, mapLock } from './support/fleet-doubles.js'
 
 describe('the lock circuit', () => {
   it('opens after failureThreshold timeouts; then loads skip the lease without calling the lock', async () => {
-    const lock = createFlakyLock(mapLock())
+    const lock = createFlakyLock(createMemoryLock())
     const events: unknown[] = []
     const cache = new TieredCache({
-      stores: [localStore('memory'), createMapStore('shared', { async: true })],
+      stores: [createMapStore('memory', { local: true }), createMapStore('shared', { async: true })],
       lock,
       storeTimeout: 40,
       circuitBreaker: { failureThreshold: 3, cooldown: '1h' },
@@ -41,11 +49,11 @@ describe('the lock circuit', () => {
   })
 
   it('is probed in the background with a lease on the probe key, and closes when the lock answers', async () => {
-    const inner = mapLock()
+    const inner = createMemoryLock()
     const lock = createFlakyLock(inner)
     const closed = vi.fn()
     const cache = new TieredCache({
-      stores: [localStore('memory'), createMapStore('shared', { async: true })],
+      stores: [createMapStore('memory', { local: true }), createMapStore('shared', { async: true })],
       lock,
       storeTimeout: 40,
       circuitBreaker: { failureThreshold: 2, cooldown: 10 },
@@ -70,9 +78,9 @@ describe('the lock circuit', () => {
   })
 
   it('a lock that answers "held" is healthy: the circuit stays closed', async () => {
-    const lock = createFlakyLock(mapLock())
+    const lock = createFlakyLock(createMemoryLock())
     const cache = new TieredCache({
-      stores: [localStore('memory'), createMapStore('shared', { async: true })],
+      stores: [createMapStore('memory', { local: true }), createMapStore('shared', { async: true })],
       lock,
       storeTimeout: 200,
       circuitBreaker: { failureThreshold: 1, cooldown: '1h' },
@@ -90,8 +98,8 @@ describe('the lock circuit', () => {
 
 describe('the bus circuit', () => {
   it('opens after failureThreshold failed publishes; notices wait in the queue and go out once a ping answers', async () => {
-    const newBus = busHub()
-    const flaky = createFlakyBus(newBus())
+    const hub = createMemoryBus()
+    const flaky = createFlakyBus(hub.bus())
     const shared = createMapStore('shared', { async: true })
     const events: unknown[] = []
     const options = {
@@ -99,13 +107,24 @@ describe('the bus circuit', () => {
       circuitBreaker: { failureThreshold: 2, cooldown: 20 },
       onError: () => {},
     }
-    const a = new TieredCache({ stores: [localStore('memory'), shared], bus: flaky, ...options })
-    const b = new TieredCache({ stores: [localStore('memory'), shared], bus: newBus(), ...options })
+    const a = new TieredCache({
+      stores: [createMapStore('memory', { local: true }), shared],
+      bus: flaky,
+      ...options,
+    })
+    const b = new TieredCache({
+      stores: [createMapStore('memory', { local: true }), shared],
+      bus: hub.bus(),
+      ...options,
+    })
     onTestFinished(() => Promise.all([a.close(), b.close()]).then(() => {}))
     await Promise.all([a.ready(), b.ready()])
     a.on('circuit-open', (event) => events.push(event))
     a.on('circuit-close', (event) => events.push(event))
     await a.set('k', 'v1')
+    // The hub delivers a notice on a later task: b reads once a's notice about 'k' reached it.
+    await vi.waitFor(() => expect(hub.published).toHaveLength(1), { timeout: 2_000 })
+    await new Promise(setImmediate)
     expect(await b.get('k')).toBe('v1')
 
     flaky.failAlways('publish')
@@ -128,10 +147,10 @@ describe('the bus circuit', () => {
   })
 
   it('without ping, the probe is a notice about the probe key', async () => {
-    const inner = busHub()({ ping: false })
+    const inner = createMemoryBus().bus({ ping: false })
     const flaky = createFlakyBus(inner)
     const cache = new TieredCache({
-      stores: [localStore('memory')],
+      stores: [createMapStore('memory', { local: true })],
       bus: flaky,
       storeTimeout: 40,
       circuitBreaker: { failureThreshold: 1, cooldown: 10 },
@@ -151,7 +170,7 @@ describe('the bus circuit', () => {
 describe('the bus reconnected', () => {
   it('probes its open circuit at once when the subscriber is back (gap), not at the next cooldown', async () => {
     let handlers: BusHandlers | undefined
-    const hub = busHub()()
+    const hub = createMemoryBus().bus()
     const inner: CacheBus = {
       publish: (message) => hub.publish(message),
       subscribe(given) {
@@ -161,7 +180,7 @@ describe('the bus reconnected', () => {
     }
     const bus = createFlakyBus(inner)
     const cache = new TieredCache({
-      stores: [localStore('memory')],
+      stores: [createMapStore('memory', { local: true })],
       bus,
       storeTimeout: 40,
       circuitBreaker: { failureThreshold: 1, cooldown: '1h' },
@@ -182,8 +201,8 @@ describe('the bus reconnected', () => {
  * Another process holds the lease of 'k' and writes its value without a notice reaching `cache`: a caller of
  * `cache` finds it by polling, well before the lease (5 s) would have ended.
  */
-async function expectPolled(cache: TieredCache, lock: MapLock, shared: MapStore): Promise<void> {
-  const token = lock.acquire('k', 5_000) as string
+async function expectPolled(cache: TieredCache, lock: MemoryLock, shared: MapStore): Promise<void> {
+  const token = lock.hold('k', 5_000)
   const started = performance.now()
   const answer = cache.swr({ queryKey: 'k', queryFn: () => 'loaded here' })
   await setTimeout(30)
@@ -198,16 +217,16 @@ async function expectPolled(cache: TieredCache, lock: MapLock, shared: MapStore)
   await shared.set('k', entry, 60_000)
   expect(await answer).toBe('holder')
   expect(performance.now() - started).toBeLessThan(2_000)
-  lock.release('k', token)
+  await lock.release('k', token)
 }
 
 describe('waiting for a holder while the bus circuit is open', () => {
   it('polls the shared tiers, since no notice will announce the value', async () => {
-    const inner = mapLock()
-    const bus = createFlakyBus(busHub()())
+    const inner = createMemoryLock()
+    const bus = createFlakyBus(createMemoryBus().bus())
     const shared = createMapStore('shared', { async: true })
     const cache = new TieredCache({
-      stores: [localStore('memory'), shared],
+      stores: [createMapStore('memory', { local: true }), shared],
       lock: inner,
       bus,
       lockTtl: '5s',
@@ -227,10 +246,10 @@ describe('waiting for a holder while the bus circuit is open', () => {
 describe('waiting for a holder while the subscription is lost', () => {
   it('polls the shared tiers from lost() until gap()', async () => {
     let handlers: BusHandlers | undefined
-    const inner = mapLock()
+    const inner = createMemoryLock()
     const shared = createMapStore('shared', { async: true })
     const cache = new TieredCache({
-      stores: [localStore('memory'), shared],
+      stores: [createMapStore('memory', { local: true }), shared],
       lock: inner,
       bus: {
         publish: () => {},
@@ -250,12 +269,12 @@ describe('waiting for a holder while the subscription is lost', () => {
 describe('one clock', () => {
   it("a circuit's retryAt reads the cache's now, for a tier, the lock and the bus", async () => {
     const clock = createClock(1_000_000)
-    const lock = createFlakyLock(mapLock())
-    const bus = createFlakyBus(busHub()())
+    const lock = createFlakyLock(createMemoryLock())
+    const bus = createFlakyBus(createMemoryBus().bus())
     const shared = createMapStore('shared', { async: true })
     const retryAt: number[] = []
     const cache = new TieredCache({
-      stores: [localStore('memory'), shared],
+      stores: [createMapStore('memory', { local: true }), shared],
       lock,
       bus,
       now: clock.now,
@@ -275,9 +294,9 @@ describe('one clock', () => {
   })
 
   it('circuitBreaker: false leaves the lock and the bus without circuits', async () => {
-    const lock = createFlakyLock(mapLock())
+    const lock = createFlakyLock(createMemoryLock())
     const cache = new TieredCache({
-      stores: [localStore('memory')],
+      stores: [createMapStore('memory', { local: true })],
       lock,
       storeTimeout: 20,
       circuitBreaker: false,

@@ -4,28 +4,30 @@
 // the key.
 
 import { setTimeout } from 'node:timers/promises'
-import { createFlakyLock, createMapStore } from '@tiered/testing'
+import { createFlakyLock, createMapStore, createMemoryBus, createMemoryLock } from '@tiered/testing'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { TieredCache } from '../src/index.js'
-import { busHub, localStore, mapLock } from './support/fleet-doubles.js'
 
 function fleetOf(count: number) {
   const shared = createMapStore('shared', { async: true })
-  const lock = mapLock()
-  const hub = busHub()
+  const lock = createMemoryLock()
+  const hub = createMemoryBus()
   const members = Array.from({ length: count }, () => {
-    const bus = hub()
-    const cache = new TieredCache({ stores: [localStore('memory'), shared], lock, bus })
+    const cache = new TieredCache({
+      stores: [createMapStore('memory', { local: true }), shared],
+      lock,
+      bus: hub.bus(),
+    })
     onTestFinished(() => cache.close())
-    return { cache, bus }
+    return { cache }
   })
-  return { shared, lock, members }
+  return { shared, lock, hub, members }
 }
 
 describe('Redis commands per fleet load', () => {
   it('a stale refresh with a lease and a bus: lease, load, write, publish, release, and no read', async () => {
-    const { shared, lock, members } = fleetOf(1)
-    const { cache, bus } = members[0] as (typeof members)[0]
+    const { shared, lock, hub, members } = fleetOf(1)
+    const { cache } = members[0] as (typeof members)[0]
     await cache.ready()
     let loads = 0
     const options = { queryKey: 'k', fresh: 20, ttl: 60_000, queryFn: () => `v${++loads}` }
@@ -34,17 +36,17 @@ describe('Redis commands per fleet load', () => {
     const before = {
       ...shared.calls,
       acquired: lock.asked.length,
-      released: lock.released,
-      published: bus.published,
+      released: lock.calls.release,
+      published: hub.published.length,
     }
     expect(await cache.swr(options)).toBe('v1')
-    await vi.waitFor(() => expect(lock.released).toBe(before.released + 1), { timeout: 2_000 })
+    await vi.waitFor(() => expect(lock.calls.release).toBe(before.released + 1), { timeout: 2_000 })
     expect(loads).toBe(2)
     expect(shared.calls.get - before.get).toBe(0)
     expect((shared.calls.getMany ?? 0) - (before.getMany ?? 0)).toBe(0)
     expect(shared.calls.set - before.set).toBe(1)
     expect(lock.asked.length - before.acquired).toBe(1)
-    await vi.waitFor(() => expect(bus.published).toBe(before.published + 1), { timeout: 2_000 })
+    await vi.waitFor(() => expect(hub.published.length).toBe(before.published + 1), { timeout: 2_000 })
   })
 
   it('a refresh whose key another process refreshed meanwhile (announced) does not load again', async () => {
@@ -68,7 +70,7 @@ describe('Redis commands per fleet load', () => {
   })
 
   it('a cold key in a fleet of 3: one lease, one load, one write, one notice; each waiter reads once', async () => {
-    const { shared, lock, members } = fleetOf(3)
+    const { shared, lock, hub, members } = fleetOf(3)
     await Promise.all(members.map((member) => member.cache.ready()))
     let loads = 0
     const queryFn = async () => {
@@ -82,22 +84,26 @@ describe('Redis commands per fleet load', () => {
     // Each process's miss reads once; each waiter reads once more when the notice names the key.
     expect(shared.calls.get + (shared.calls.getMany ?? 0)).toBe(3 + 2)
     expect(lock.asked.length).toBe(3)
-    expect(members.reduce((sum, member) => sum + member.bus.published, 0)).toBe(1)
+    expect(hub.published.length).toBe(1)
   })
 
   it("a notice that came while the waiter's lease request was still out wakes it: it reads at once", async () => {
     const shared = createMapStore('shared', { async: true })
-    const inner = mapLock()
-    const hub = busHub()
+    const inner = createMemoryLock()
+    const hub = createMemoryBus()
     // b's lock answers "held" 100 ms late, and "held" ever after: only the notice can tell b the value landed.
     const slow = createFlakyLock(inner)
     slow.delay('acquire', 100)
     slow.holdAlways()
-    const a = new TieredCache({ stores: [localStore('memory'), shared], lock: inner, bus: hub() })
+    const a = new TieredCache({
+      stores: [createMapStore('memory', { local: true }), shared],
+      lock: inner,
+      bus: hub.bus(),
+    })
     const b = new TieredCache({
-      stores: [localStore('memory'), shared],
+      stores: [createMapStore('memory', { local: true }), shared],
       lock: slow,
-      bus: hub(),
+      bus: hub.bus(),
       lockTtl: '5s',
     })
     onTestFinished(() => Promise.all([a.close(), b.close()]).then(() => {}))
