@@ -54,6 +54,7 @@ export type {
   CacheStore,
   Duration,
   EntryOptions,
+  HeldLease,
   LoadCallOptions,
   LoadOptions,
   ManyQueryFunction,

@@ -74,6 +74,11 @@ export class Lease {
     return this.#bounded('release', () => this.#lock.release(key, token)).then(() => undefined)
   }
 
+  /** The lock the cache was given (a store that shares its connection may end a lease with a write). */
+  get lock(): CacheLock {
+    return this.#lock
+  }
+
   stats(): CircuitStats {
     return this.#circuit?.stats() ?? { circuit: 'closed', failures: 0 }
   }

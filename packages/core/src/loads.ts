@@ -13,6 +13,7 @@ import { NO_LOCK } from './lease.js'
 import { runQuery } from './load-runner.js'
 import { type Found, NOTHING_FOUND } from './read-path.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
+import type { LeaseHandoff } from './tier.js'
 import { writeTiers } from './write-path.js'
 
 /** The most keys one background refresh asks queryFn for. */
@@ -417,11 +418,14 @@ export class Loads {
     const background = batch.background === true
     const parts = this.#parts
     let released = false
+    /** Keys whose lease went with the value's write (handed off): released there, not here. */
+    let handed: boolean[] | undefined
     const release = () => {
       if (released || tokens === undefined) return
       released = true
       tokens.forEach((token, i) => {
-        if (typeof token === 'string') void parts.lease?.release(keys[i] as string, token)
+        if (typeof token === 'string' && handed?.[i] !== true)
+          void parts.lease?.release(keys[i] as string, token)
       })
     }
     // A call that began before close() and reaches its load after it must not start new work.
@@ -448,7 +452,21 @@ export class Loads {
         if (value === undefined || (flights[i] as LoadFlight).forgotten || parts.closed) return
         const key = keys[i] as string
         parts.backoff.clear(key)
-        const written = this.#write(key, makeEntry(value, policy, createdAt, now, parts.defaults.tagTtl), now)
+        const token = tokens?.[i]
+        let handoff: LeaseHandoff | undefined
+        const lease = parts.lease
+        if (typeof token === 'string' && lease !== undefined) {
+          handoff = {
+            lease: { lock: lease.lock, key, token },
+            release: () => {
+              void lease.release(key, token)
+            },
+          }
+          handed ??= []
+          handed[i] = true
+        }
+        const entry = makeEntry(value, policy, createdAt, now, parts.defaults.tagTtl)
+        const written = this.#write(key, entry, now, handoff)
         if (written === undefined) return
         writes ??= []
         writes.push(written)
@@ -471,9 +489,20 @@ export class Loads {
   }
 
   /** Writes a loaded entry to every tier (not waiting for a failing one) and announces it once written. */
-  #write(key: string, entry: Parameters<typeof writeTiers>[2], now: number): Promise<unknown> | undefined {
+  #write(
+    key: string,
+    entry: Parameters<typeof writeTiers>[2],
+    now: number,
+    handoff: LeaseHandoff | undefined,
+  ): Promise<unknown> | undefined {
     const { tiers, bus } = this.#parts
-    const written = writeTiers(tiers, key, entry, now, { waitForFailing: false })
+    const written = writeTiers(
+      tiers,
+      key,
+      entry,
+      now,
+      handoff === undefined ? { waitForFailing: false } : { waitForFailing: false, handoff },
+    )
     if (bus === undefined) return written
     // The load's callers do not wait for the notice: it goes out once the writes settled.
     if (written === undefined) {

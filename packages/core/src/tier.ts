@@ -15,7 +15,7 @@ import {
 } from './errors.js'
 import { Circuit, type CircuitSettings } from './health.js'
 import { type Resolve, TickBatch } from './tick-batch.js'
-import type { CacheEntry, CacheStore, MaybePromise, StoreWrite } from './types.js'
+import type { CacheEntry, CacheStore, HeldLease, MaybePromise, StoreWrite } from './types.js'
 
 /** What a tier tells the cache it belongs to. */
 export interface TierHost {
@@ -35,6 +35,15 @@ export interface TierStats {
 }
 
 export type { CircuitSettings } from './health.js'
+
+/**
+ * A lease to end with a write (DESIGN "Fleet", rule 7): the store ends it in the write's round trip when it offers
+ * `setAndRelease`, else `release` is called once the write went out. Either way exactly once.
+ */
+export interface LeaseHandoff {
+  readonly lease: HeldLease
+  release(): void
+}
 
 /** The key a background probe reads and writes (under the store's own prefix). */
 export const PROBE_KEY = '__tiered:probe'
@@ -107,8 +116,14 @@ export class Tier {
     entry: CacheEntry,
     ttlMs: number,
     strict = false,
+    handoff?: LeaseHandoff,
   ): MaybePromise<CacheStoreError | undefined> {
-    if (this.#writeCircuit?.open === true) return strict ? this.#skippedInvalidation('set', key) : undefined
+    if (this.#writeCircuit?.open === true) {
+      handoff?.release()
+      return strict ? this.#skippedInvalidation('set', key) : undefined
+    }
+    if (handoff !== undefined)
+      return this.#ordered(key, () => this.#sendReleasing({ key, entry, ttlMs }, handoff))
     return this.#ordered(key, () => this.#sendWrite({ key, entry, ttlMs }))
   }
 
@@ -242,6 +257,29 @@ export class Tier {
     if (this.#writesOut > 0 && this.sync === false && this.store.setMany !== undefined)
       return this.#writes.add(item)
     return failureOf(this.#call('set', item.key, () => this.store.set(item.key, item.entry, item.ttlMs)))
+  }
+
+  /** A write that ends a lease: in one store call when the store offers it and the write is not batched. */
+  #sendReleasing(item: StoreWrite, handoff: LeaseHandoff): MaybePromise<CacheStoreError | undefined> {
+    const setAndRelease = this.store.setAndRelease
+    if (
+      setAndRelease === undefined ||
+      (this.#writesOut > 0 && this.sync === false && this.store.setMany !== undefined)
+    ) {
+      const written = this.#sendWrite(item)
+      // The release follows the write onto the wire: on one connection, the next holder finds the value written.
+      process.nextTick(handoff.release)
+      return written
+    }
+    const settle = (outcome: Outcome<boolean>): CacheStoreError | undefined => {
+      // Only written (or not even that): the lock ends the lease.
+      if (outcome !== true) handoff.release()
+      return outcome instanceof CacheStoreError && outcome !== SERIALIZATION ? outcome : undefined
+    }
+    const outcome = this.#call('set', item.key, () =>
+      setAndRelease.call(this.store, item.key, item.entry, item.ttlMs, handoff.lease),
+    )
+    return outcome instanceof Promise ? outcome.then(settle) : settle(outcome)
   }
 
   #skippedInvalidation(operation: StoreOperation, key: string | undefined): CacheStoreError | undefined {

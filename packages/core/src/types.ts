@@ -62,6 +62,13 @@ export interface CacheStore {
    * it rejects with a `'TIERED_SERIALIZATION'` error whose `keys` lists the ones left out.
    */
   setMany?(items: readonly StoreWrite[]): MaybePromise<void>
+  /**
+   * Optional: writes as `set` does and, in the same round trip, ends `lease` if its token still holds it, for a
+   * store that shares its connection with the lock that granted the lease (DESIGN "Fleet", rule 7). Gives true
+   * when it ended the lease (or found it no longer held), false when it only wrote: the cache then releases the
+   * lease through the lock.
+   */
+  setAndRelease?(key: string, entry: CacheEntry, ttlMs: number, lease: HeldLease): MaybePromise<boolean>
   /** Removes every key in `keys`. */
   deleteMany?(keys: readonly string[]): MaybePromise<void>
   /** Removes every entry this store wrote (its prefix), nothing else. */
@@ -110,6 +117,13 @@ export interface CacheBus {
 }
 
 /** A lease per key across a fleet, so that one process loads a cold key. */
+/** A lease the cache holds: the lock that granted it, the key and the token. */
+export interface HeldLease {
+  readonly lock: CacheLock
+  readonly key: string
+  readonly token: string
+}
+
 export interface CacheLock {
   /** A token when this caller now holds the lease for `ttlMs`, or undefined while another holds it. */
   acquire(key: string, ttlMs: number): MaybePromise<string | undefined>

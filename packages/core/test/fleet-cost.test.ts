@@ -6,7 +6,7 @@
 import { setTimeout } from 'node:timers/promises'
 import { createFlakyLock, createMapStore, createMemoryBus, createMemoryLock } from '@tiered/testing'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
-import { TieredCache } from '../src/index.js'
+import { type CacheEntry, type CacheStore, type HeldLease, TieredCache } from '../src/index.js'
 
 function fleetOf(count: number) {
   const shared = createMapStore('shared', { async: true })
@@ -116,5 +116,62 @@ describe('Redis commands per fleet load', () => {
     expect([fromA, fromB]).toEqual(['a', 'a'])
     // Missing the notice, b would wait out the lease (5 s) and more.
     expect(performance.now() - started).toBeLessThan(2_000)
+  })
+})
+
+describe('the lease ends with the value write (rule 7)', () => {
+  /** A shared store offering setAndRelease that answers `answer` (true: it ended the lease). */
+  function sharedEnding(answer: boolean | Error) {
+    const store = createMapStore('shared', { async: true })
+    const leases: HeldLease[] = []
+    const shared: CacheStore = Object.assign(store, {
+      async setAndRelease(key: string, entry: CacheEntry, ttlMs: number, lease: HeldLease) {
+        leases.push(lease)
+        if (answer instanceof Error) throw answer
+        await store.set(key, entry, ttlMs)
+        return answer
+      },
+    })
+    return { shared, leases }
+  }
+
+  it('a store that ends the lease with its write: the lock is not asked to release', async () => {
+    const { shared, leases } = sharedEnding(true)
+    const lock = createMemoryLock()
+    const cache = new TieredCache({ stores: [createMapStore('memory', { local: true }), shared], lock })
+    onTestFinished(() => cache.close())
+    expect(await cache.swr({ queryKey: 'k', queryFn: () => 'v' })).toBe('v')
+    expect(leases).toEqual([{ lock, key: 'k', token: expect.any(String) }])
+    await setTimeout(20)
+    expect(lock.calls.release).toBe(0)
+  })
+
+  it.each([
+    ['only wrote (false)', false],
+    ['failed', new Error('down')],
+  ] as const)('a store that %s: the lock releases the lease', async (_, answer) => {
+    const { shared, leases } = sharedEnding(answer)
+    const lock = createMemoryLock()
+    const cache = new TieredCache({
+      stores: [createMapStore('memory', { local: true }), shared],
+      lock,
+      onError: () => {},
+    })
+    onTestFinished(() => cache.close())
+    expect(await cache.swr({ queryKey: 'k', queryFn: () => 'v' })).toBe('v')
+    expect(leases).toHaveLength(1)
+    await vi.waitFor(() => expect(lock.calls.release).toBe(1), { timeout: 2_000 })
+    expect(lock.held('k')).toBe(false)
+  })
+
+  it('a store without setAndRelease: the lock releases the lease right behind the write', async () => {
+    const lock = createMemoryLock()
+    const cache = new TieredCache({
+      stores: [createMapStore('memory', { local: true }), createMapStore('shared', { async: true })],
+      lock,
+    })
+    onTestFinished(() => cache.close())
+    expect(await cache.swr({ queryKey: 'k', queryFn: () => 'v' })).toBe('v')
+    await vi.waitFor(() => expect(lock.calls.release).toBe(1), { timeout: 2_000 })
   })
 })

@@ -10,6 +10,15 @@ export interface RedisLockConfig {
   keyPrefix?: string
 }
 
+/** Each Redis lock's client and key prefix, so that a store on the same client can end its leases with a write. */
+const LOCKS = new WeakMap<CacheLock, { client: RedisClient; keyPrefix: string }>()
+
+/** The Redis key of `key`'s lease when `lock` is a Redis lock on `client`; else undefined. */
+export function leaseKeyOn(lock: CacheLock, client: RedisClient, key: string): string | undefined {
+  const found = LOCKS.get(lock)
+  return found === undefined || found.client !== client ? undefined : found.keyPrefix + key
+}
+
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
 
 function checkKey(key: unknown): asserts key is string {
@@ -27,7 +36,7 @@ export function createRedisLock(client: RedisClient, config: RedisLockConfig = {
   const gate = ConnectionGate.acquire(client)
   let closed = false
 
-  return {
+  const lock: CacheLock = {
     async acquire(key, ttlMs) {
       checkKey(key)
       if (typeof ttlMs !== 'number')
@@ -53,4 +62,6 @@ export function createRedisLock(client: RedisClient, config: RedisLockConfig = {
       gate.release()
     },
   }
+  LOCKS.set(lock, { client, keyPrefix })
+  return lock
 }

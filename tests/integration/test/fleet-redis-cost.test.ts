@@ -1,7 +1,7 @@
 // DESIGN "Fleet", lock rule 7, on a real redis-server: the commands a fleet refresh sends, watched with MONITOR. Two
 // caches in one process (memory over one Redis, with the Redis bus and lock): a stale key's refresh is the lease's
-// SET NX PX, the value's SET, the lease's release and one PUBLISH; the other cache reads the key once, after the
-// notice.
+// SET NX PX, one EVAL that writes the value and releases the lease (the store and the lock share the client), and one
+// PUBLISH; the other cache reads the key once, after the notice.
 
 import { TieredCache } from '@tiered/core'
 import { createMemoryStore } from '@tiered/store-memory'
@@ -19,7 +19,7 @@ afterAll(() => {
   redis.disconnect()
 })
 
-it('a stale key refreshed for the fleet: SET NX PX, SET, the release and one PUBLISH; the other cache reads once', async () => {
+it('a stale key refreshed for the fleet: SET NX PX, the write with the release (one EVAL) and one PUBLISH; the other cache reads once', async () => {
   const prefix = uniquePrefix('redis-cost')
   const member = () =>
     new TieredCache({
@@ -43,11 +43,16 @@ it('a stale key refreshed for the fleet: SET NX PX, SET, the release and one PUB
     await vi.waitFor(() => expect(loads).toBe(2), { timeout: 5_000, interval: 5 })
     await vi.waitFor(async () => expect(await redis.exists(`${prefix}lock:k`)).toBe(0), { timeout: 5_000 })
     expect(await b.get('k')).toBe('v2')
-    const sent = commandsUnder(await watch.stop(), prefix)
-      .filter(([name]) => name !== 'exists')
-      .map((args) => (args.some((arg) => arg.startsWith(`${prefix}lock:`)) ? `${args[0]} lease` : args[0]))
+    const commands = commandsUnder(await watch.stop(), prefix).filter(([name]) => name !== 'exists')
+    // The value's write and the lease's release travel as one command.
+    const evals = commands.filter(([name]) => name === 'eval')
+    expect(evals).toHaveLength(1)
+    expect(evals[0]).toEqual(expect.arrayContaining([`${prefix}k`, `${prefix}lock:k`]))
+    const sent = commands.map((args) =>
+      args.some((arg) => arg.startsWith(`${prefix}lock:`)) ? `${args[0]} lease` : args[0],
+    )
     expect(loads).toBe(2)
-    // MONITOR also shows what the release script runs inside: GET and DEL of the lease.
+    // MONITOR also shows what the script runs inside: the value's SET, and GET and DEL of the lease.
     expect(sent.sort()).toEqual([
       'del lease',
       'eval lease',
