@@ -259,13 +259,13 @@ export class Tier {
     return failureOf(this.#call('set', item.key, () => this.store.set(item.key, item.entry, item.ttlMs)))
   }
 
-  /** A write that ends a lease: in one store call when the store offers it and the write is not batched. */
+  /**
+   * A write that ends a lease: one store call when the store offers it, never batched (a batch would send the
+   * release as a command of its own).
+   */
   #sendReleasing(item: StoreWrite, handoff: LeaseHandoff): MaybePromise<CacheStoreError | undefined> {
     const setAndRelease = this.store.setAndRelease
-    if (
-      setAndRelease === undefined ||
-      (this.#writesOut > 0 && this.sync === false && this.store.setMany !== undefined)
-    ) {
+    if (setAndRelease === undefined) {
       const written = this.#sendWrite(item)
       // The release follows the write onto the wire: on one connection, the next holder finds the value written.
       process.nextTick(handoff.release)
