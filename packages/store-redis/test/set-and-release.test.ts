@@ -4,20 +4,24 @@
 
 import type { CacheLock } from '@tiered/core'
 import { commandsUnder, watchCommands } from '@tiered/testing'
-import { describe, expect, inject, it, onTestFinished } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { createRedisLock, createRedisStore } from '../src/index.js'
-import { connectRedis, entryOf, uniquePrefix, useCluster, useRedis } from './support/redis.js'
+import { connectRedis, entryOf, ownServer, uniquePrefix, useCluster, useRedis } from './support/redis.js'
 
 describe('setAndRelease on one redis-server', () => {
   const redis = useRedis()
 
   it('writes the value and deletes the lease in one EVAL', async () => {
+    // A server of the test's own: MONITOR on the shared one would see every other test's traffic.
+    const server = await ownServer()
+    const redis = connectRedis({}, server.url)
+    onTestFinished(() => redis.disconnect())
     const prefix = uniquePrefix('set-release')
     const store = createRedisStore('redis', redis, { keyPrefix: prefix })
     const lock = createRedisLock(redis, { keyPrefix: `${prefix}lock:` })
     const token = (await lock.acquire('k', 10_000)) as string
     expect(typeof token).toBe('string')
-    const url = new URL(inject('redisUrl'))
+    const url = new URL(server.url)
     const watch = await watchCommands(url.hostname, Number(url.port))
     expect(await store.setAndRelease?.('k', entryOf('v'), 60_000, { lock, key: 'k', token })).toBe(true)
     const commands = commandsUnder(await watch.stop(), prefix)
