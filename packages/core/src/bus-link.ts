@@ -26,6 +26,12 @@ export interface BusHost extends CircuitWatch {
 /** Keys waiting to be published (or published again); bounded, then collapsed into one `clear`. */
 const MAX_QUEUED = 10_000
 const RETRY_MIN_MS = 100
+/**
+ * For this long after the subscription is back (gap), the bus does not count as delivering: the other processes'
+ * notices of the outage may still wait in their queues until their own bus circuits close (a probe every cooldown),
+ * so a process waiting for another's lease polls meanwhile rather than wait LEASE_RETRY_MS for a notice.
+ */
+const SETTLE_AFTER_GAP_MS = 1_000
 const RETRY_MAX_MS = 5_000
 
 export class BusLink {
@@ -45,6 +51,8 @@ export class BusLink {
   #closed = false
   /** False from the bus saying its subscription dropped (`lost`) until it is back (`gap`). */
   #listening = true
+  /** When (performance.now()) the subscription was last back after a gap; -Infinity before any gap. */
+  #backAt = Number.NEGATIVE_INFINITY
   readonly #circuit: Circuit | undefined
 
   constructor(bus: CacheBus, host: BusHost, timeoutMs: number, circuit?: CircuitSettings) {
@@ -83,6 +91,7 @@ export class BusLink {
         gap: () => {
           if (this.#closed) return
           this.#listening = true
+          this.#backAt = performance.now()
           // The subscriber is back, so the bus likely answers again: probe now rather than at the next cooldown.
           this.#circuit?.probeNow()
           this.#host.gap()
@@ -120,11 +129,16 @@ export class BusLink {
   }
 
   /**
-   * False while notices may not arrive: this process's subscription dropped, or its circuit is open (notices wait in
-   * its queue, and likely in the other processes' too). Nobody should wait for a notice then.
+   * False while notices may not arrive: this process's subscription dropped or came back less than
+   * SETTLE_AFTER_GAP_MS ago, or its circuit is open (notices wait in its queue, and likely in the other processes'
+   * too). Nobody should wait for a notice then.
    */
   get delivering(): boolean {
-    return this.#listening && this.#circuit?.open !== true
+    return (
+      this.#listening &&
+      this.#circuit?.open !== true &&
+      performance.now() - this.#backAt >= SETTLE_AFTER_GAP_MS
+    )
   }
 
   stats(): CircuitStats {

@@ -264,6 +264,28 @@ describe('waiting for a holder while the subscription is lost', () => {
     handlers?.lost?.()
     await expectPolled(cache, inner, shared)
   })
+
+  it("polls right after gap() too: the others' notices of the outage may still wait in their queues", async () => {
+    let handlers: BusHandlers | undefined
+    const inner = createMemoryLock()
+    const shared = createMapStore('shared', { async: true })
+    const cache = new TieredCache({
+      stores: [createMapStore('memory', { local: true }), shared],
+      lock: inner,
+      bus: {
+        publish: () => {},
+        subscribe(given) {
+          handlers = given
+        },
+      },
+      lockTtl: '5s',
+    })
+    onTestFinished(() => cache.close())
+    await cache.ready()
+    handlers?.lost?.()
+    handlers?.gap()
+    await expectPolled(cache, inner, shared)
+  })
 })
 
 describe('one clock', () => {
