@@ -45,7 +45,17 @@ export function createRedisLock(client: RedisClient, config: RedisLockConfig = {
         throw new RangeError(`A lease ttl must be a whole number of milliseconds, at least 1; got ${ttlMs}`)
       }
       const token = randomBytes(16).toString('base64url')
-      const reply = await gate.run(() => client.set(keyPrefix + key, token, 'PX', ttlMs, 'NX'))
+      const leaseKey = keyPrefix + key
+      let reply: string | null
+      try {
+        reply = await gate.run(() => client.set(leaseKey, token, 'PX', ttlMs, 'NX'))
+      } catch (error) {
+        // A SET NX in flight when the connection dropped may still run: a client that resends unanswered commands
+        // after it reconnects (ioredis's default) would take a lease nobody knows of, and the fleet would wait out
+        // its ttl. A release queued behind it ends that lease, or finds nothing.
+        client.eval(RELEASE_SCRIPT, 1, leaseKey, token).catch(() => {})
+        throw error
+      }
       return reply === 'OK' ? token : undefined
     },
 
