@@ -197,8 +197,9 @@ describe('createRedisBus when its redis-server fails', () => {
     await waitFor('the marker before', received(at, marker('before')))
     await server.restart()
     await waitFor('the gap', () => at.gaps === 1)
-    // The drop was told before the gap: notices were lost in between.
-    expect(at.losses).toBe(1)
+    // The drop was told before the gap: notices were lost in between (once per reconnect attempt that failed
+    // meanwhile: a loaded machine may see the server refuse one while it restarts).
+    expect(at.losses).toBeGreaterThanOrEqual(1)
     await waitFor('the publisher to reconnect', () => client.status === 'ready')
     await publisher.publish(marker('after'))
     await waitFor('the marker after', received(at, marker('after')))
