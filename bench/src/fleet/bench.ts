@@ -3,7 +3,8 @@
 // - stampede: 4 processes × 250 callers on one cold key; loader calls per round (ideal 1);
 // - propagation: from A's set resolving to B no longer serving the old value, p50/p99 in ms;
 // - steady: 4 processes reading 200 keys (fresh 1 s, ttl 60 s) for a few seconds; source calls per second;
-// - hits: fresh memory hits of one cache with a bus against the same cache without one, interleaved rounds.
+// - hits: fresh memory hits of one cache with a bus against the same cache without one, interleaved rounds;
+// - redisCost: Redis commands per loader call under steady load (4 processes, 1 000 keys, fresh 1 s), by command.
 
 import { type ChildProcess, fork } from 'node:child_process'
 import type { Redis } from 'ioredis'
@@ -12,6 +13,7 @@ import { median } from '../measure.js'
 import { deletePrefix } from '../redis-keys.js'
 import { TTL_MS } from '../settings.js'
 import type { FleetWorkerCommand, FleetWorkerReport } from './protocol.js'
+import { commandCounts, monitorCounts, perLoad, resetCounts } from './redis-cost.js'
 import { FLEET_SYSTEMS, type FleetSetup, type FleetSystemId } from './systems.js'
 
 const WORKER = new URL('./worker.ts', import.meta.url)
@@ -30,9 +32,12 @@ const STEADY = {
   measureMs: 4_000,
 }
 const HITS = { keys: 1_000, rounds: 40, roundMs: 50 }
+const REDIS_COST = { ...STEADY, keys: 1_000 }
 
 interface FleetRow {
   system: FleetSystemId
+  /** How the system was set up, when not as its name says (tiered without bus and lock). */
+  label?: string
   /** Figures by name; which ones depends on the workload. */
   figures: Record<string, number>
   notes: string[]
@@ -44,6 +49,7 @@ export interface FleetResults {
   propagation: FleetRow[]
   steady: FleetRow[]
   hits: FleetRow[]
+  redisCost: FleetRow[]
   targets: { text: string; measured: string; holds: boolean | null }[]
 }
 
@@ -173,34 +179,95 @@ async function propagation(system: FleetSystemId, setup: FleetSetup): Promise<Fl
   })
 }
 
-async function steady(system: FleetSystemId, setup: FleetSetup): Promise<FleetRow> {
-  const fleetSetup = { ...setup, freshMs: STEADY.freshMs, ttlMs: STEADY.ttlMs }
-  return withWorkers(STEADY.processes, system, fleetSetup, async (workers) => {
-    const from = Date.now() + 100 + STEADY.warmupMs
-    const until = from + STEADY.measureMs
+/** 4 processes of paced callers over `keys` keys; what the source and the callers saw, and what Redis ran. */
+async function steadyLoad(
+  system: FleetSystemId,
+  setup: FleetSetup,
+  settings: typeof STEADY,
+  admin: Redis | undefined,
+): Promise<{
+  loads: number
+  reads: number
+  perProcess: number[]
+  commands: Record<string, number>
+  sent: Record<string, number>
+}> {
+  const fleetSetup = { ...setup, freshMs: settings.freshMs, ttlMs: settings.ttlMs }
+  return withWorkers(settings.processes, system, fleetSetup, async (workers) => {
+    const from = Date.now() + 100 + settings.warmupMs
+    const until = from + settings.measureMs
     const done = workers.map((worker) =>
-      worker.answer('steady', ANSWER_TIMEOUT_MS + STEADY.warmupMs + STEADY.measureMs),
+      worker.answer('steady', ANSWER_TIMEOUT_MS + settings.warmupMs + settings.measureMs),
     )
     for (const worker of workers) {
       worker.send({
         type: 'steady',
-        keys: STEADY.keys,
-        callers: STEADY.callers,
-        loadMs: STEADY.loadMs,
+        keys: settings.keys,
+        callers: settings.callers,
+        loadMs: settings.loadMs,
         from,
         until,
       })
     }
+    let commands: Record<string, number> = {}
+    let sent: Record<string, number> = {}
+    if (admin !== undefined) {
+      await new Promise((resolve) => setTimeout(resolve, from - Date.now()))
+      const monitor = await monitorCounts(setup.redis.host, setup.redis.port)
+      await resetCounts(admin)
+      await new Promise((resolve) => setTimeout(resolve, until - Date.now()))
+      commands = await commandCounts(admin)
+      sent = await monitor.stop()
+    }
     const reports = await Promise.all(done)
-    const seconds = STEADY.measureMs / 1_000
-    const loads = reports.reduce((sum, r) => sum + r.loads, 0)
-    const reads = reports.reduce((sum, r) => sum + r.reads, 0)
     return {
-      system,
-      figures: { sourceCallsPerSecond: loads / seconds, readsPerSecond: reads / seconds },
-      notes: [`loads per process: ${reports.map((r) => r.loads).join(', ')}`],
+      loads: reports.reduce((sum, r) => sum + r.loads, 0),
+      reads: reports.reduce((sum, r) => sum + r.reads, 0),
+      perProcess: reports.map((r) => r.loads),
+      commands,
+      sent,
     }
   })
+}
+
+async function steady(system: FleetSystemId, setup: FleetSetup): Promise<FleetRow[]> {
+  const { loads, reads, perProcess } = await steadyLoad(system, setup, STEADY, undefined)
+  const seconds = STEADY.measureMs / 1_000
+  return [
+    {
+      system,
+      figures: { sourceCallsPerSecond: loads / seconds, readsPerSecond: reads / seconds },
+      notes: [`loads per process: ${perProcess.join(', ')}`],
+    },
+  ]
+}
+
+/** Redis commands per loader call: tiered with bus and lock, tiered without them, bentocache with its bus. */
+async function redisCost(system: FleetSystemId, setup: FleetSetup, admin: Redis): Promise<FleetRow[]> {
+  const setups: [FleetSetup, string | undefined][] =
+    system === 'tiered'
+      ? [
+          [setup, undefined],
+          [{ ...setup, prefix: `${setup.prefix}solo:`, bus: false }, '**tiered** (no bus, no lock)'],
+        ]
+      : [[setup, undefined]]
+  const rows: FleetRow[] = []
+  for (const [each, label] of setups) {
+    const { loads, commands, sent } = await steadyLoad(system, each, REDIS_COST, admin)
+    const sum = (counts: Record<string, number>) =>
+      Object.values(counts).reduce((total, calls) => total + calls, 0)
+    rows.push({
+      system,
+      ...(label === undefined ? {} : { label }),
+      figures: {
+        commandsPerLoad: sum(commands) / loads,
+        sentPerLoad: sum(sent) / loads,
+        loadsPerSecond: loads / (REDIS_COST.measureMs / 1_000),
+      },
+      notes: [`run by Redis: ${perLoad(commands, loads)}`, `sent by clients: ${perLoad(sent, loads)}`],
+    })
+  }
+  return rows
 }
 
 async function hits(system: FleetSystemId, setup: FleetSetup): Promise<FleetRow> {
@@ -222,7 +289,14 @@ async function hits(system: FleetSystemId, setup: FleetSetup): Promise<FleetRow>
   })
 }
 
-const WORKLOADS = { stampede, propagation, steady, hits } as const
+type Workload = (system: FleetSystemId, setup: FleetSetup, admin: Redis) => Promise<FleetRow | FleetRow[]>
+const WORKLOADS: Record<Exclude<keyof FleetResults, 'targets'>, Workload> = {
+  stampede,
+  propagation,
+  steady,
+  hits,
+  redisCost,
+}
 
 /** Runs every fleet workload for tiered and bentocache over the Redis at `redis`; `admin` cleans up the keys. */
 export async function runFleetBench(
@@ -230,35 +304,45 @@ export async function runFleetBench(
   admin: Redis,
   log: (line: string) => void,
 ): Promise<FleetResults> {
-  const results: Omit<FleetResults, 'targets'> = { stampede: [], propagation: [], steady: [], hits: [] }
-  for (const [name, run] of Object.entries(WORKLOADS) as [
-    keyof typeof WORKLOADS,
-    (typeof WORKLOADS)[keyof typeof WORKLOADS],
-  ][]) {
+  const results: Omit<FleetResults, 'targets'> = {
+    stampede: [],
+    propagation: [],
+    steady: [],
+    hits: [],
+    redisCost: [],
+  }
+  const only = process.env.TIERED_FLEET_ONLY
+  for (const [name, run] of Object.entries(WORKLOADS) as [keyof typeof WORKLOADS, Workload][]) {
+    if (only !== undefined && !only.split(',').includes(name)) continue
     for (const system of FLEET_SYSTEMS) {
       const prefix = `bench:fleet:${system}:${name}:`
       const setup: FleetSetup = { redis, prefix, freshMs: TTL_MS, ttlMs: TTL_MS, bus: true }
       const started = performance.now()
-      let row: FleetRow
+      let rows: FleetRow[]
       try {
-        row = await run(system, setup)
+        rows = [await run(system, setup, admin)].flat()
       } catch (error) {
-        row = {
-          system,
-          figures: {},
-          notes: [],
-          error: error instanceof Error ? error.message : String(error),
-        }
+        rows = [
+          {
+            system,
+            figures: {},
+            notes: [],
+            error: error instanceof Error ? error.message : String(error),
+          },
+        ]
       } finally {
         await deletePrefix(admin, prefix)
       }
-      results[name].push(row)
-      const figures = Object.entries(row.figures)
-        .map(([key, value]) => `${key} ${Number.isInteger(value) ? value : value.toFixed(2)}`)
-        .join(', ')
-      log(
-        `  fleet ${name.padEnd(12)} ${system.padEnd(11)} ${row.error === undefined ? figures : `ERROR ${row.error.split('\n')[0]}`} (${((performance.now() - started) / 1_000).toFixed(1)} s)`,
-      )
+      results[name].push(...rows)
+      for (const row of rows) {
+        const figures = Object.entries(row.figures)
+          .map(([key, value]) => `${key} ${Number.isInteger(value) ? value : value.toFixed(2)}`)
+          .join(', ')
+        const detail = name === 'redisCost' ? ` [${row.notes.join('; ')}]` : ''
+        log(
+          `  fleet ${name.padEnd(12)} ${(row.label ?? system).padEnd(11)} ${row.error === undefined ? figures : `ERROR ${row.error.split('\n')[0]}`}${detail} (${((performance.now() - started) / 1_000).toFixed(1)} s)`,
+        )
+      }
     }
   }
   return { ...results, targets: fleetTargets(results) }
@@ -275,6 +359,8 @@ function fleetTargets(results: Omit<FleetResults, 'targets'>): FleetResults['tar
   const calls = figure(results.steady, 'tiered', 'sourceCallsPerSecond')
   const bentoCalls = figure(results.steady, 'bentocache', 'sourceCallsPerSecond')
   const ratio = figure(results.hits, 'tiered', 'ratio')
+  const cost = figure(results.redisCost, 'tiered', 'commandsPerLoad')
+  const bentoCost = figure(results.redisCost, 'bentocache', 'commandsPerLoad')
   return [
     {
       text: 'Cross-process stampede (4 processes, cold key): 1 load',
@@ -299,6 +385,14 @@ function fleetTargets(results: Omit<FleetResults, 'targets'>): FleetResults['tar
       measured: ratio === undefined ? 'not measured' : `${(ratio * 100).toFixed(1)} % of the figure without`,
       holds: ratio === undefined ? null : ratio >= 0.95,
     },
+    {
+      text: 'Redis commands per loader call, 4 processes under steady load (bus + lock): ≤ bentocache’s',
+      measured:
+        cost === undefined || bentoCost === undefined
+          ? 'not measured'
+          : `${cost.toFixed(1)} against ${bentoCost.toFixed(1)}`,
+      holds: cost === undefined || bentoCost === undefined ? null : cost <= bentoCost,
+    },
   ]
 }
 
@@ -311,7 +405,7 @@ function rowsTable(rows: FleetRow[], columns: [string, string, number][]): strin
     `| ${head.join(' | ')} |`,
     `| ${head.map((_, i) => (i === 0 || i === head.length - 1 ? '---' : '---:')).join(' | ')} |`,
     ...rows.map((row) => {
-      const name = row.system === 'tiered' ? '**tiered** (bus + lock)' : 'bentocache (bus)'
+      const name = row.label ?? (row.system === 'tiered' ? '**tiered** (bus + lock)' : 'bentocache (bus)')
       const cells = columns.map(([key, , digits]) => fixed(row.figures[key], digits))
       const notes = row.error === undefined ? row.notes.join('; ') : `ERROR: ${row.error.split('\n')[0]}`
       return `| ${[name, ...cells, notes.replaceAll('|', '\\|')].join(' | ')} |`
@@ -368,6 +462,15 @@ export function renderFleetMarkdown(results: FleetResults): string {
       ['withBus', 'ops/s with a bus', 0],
       ['without', 'ops/s without', 0],
       ['ratio', 'with / without', 3],
+    ]),
+    '### Redis commands per loader call',
+    '',
+    `${REDIS_COST.processes} processes × ${REDIS_COST.callers} paced callers over ${REDIS_COST.keys} keys (fresh ${REDIS_COST.freshMs / 1_000} s, ttl ${REDIS_COST.ttlMs / 1_000} s, a ${REDIS_COST.loadMs} ms loader) for ${REDIS_COST.measureMs / 1_000} s; every command the redis-server ran in that time (INFO commandstats) over the loader calls; notes: each command per loader call.`,
+    '',
+    ...rowsTable(results.redisCost, [
+      ['commandsPerLoad', 'commands per loader call', 1],
+      ['sentPerLoad', 'sent by clients', 1],
+      ['loadsPerSecond', 'loader calls/s', 0],
     ]),
   ].join('\n')
 }

@@ -16,11 +16,19 @@ export interface CacheEvents {
     tier?: string
     key?: string
   }
-  /** A tier's reads (or writes) failed too often in a row and are skipped; the engine probes them in the background, next at `retryAt`. */
-  'circuit-open': { tier: string; operations: 'reads' | 'writes'; failures: number; retryAt: number }
-  /** A probe of a skipped tier succeeded; its reads (or writes) are used again. */
-  'circuit-close': { tier: string; operations: 'reads' | 'writes' }
+  /**
+   * A part failed too often in a row and is skipped: a tier's reads (or writes), or the fleet's lock or bus. The
+   * engine probes it in the background from `retryAt` on, every `cooldown`, never through a caller.
+   */
+  'circuit-open': CircuitPart & { failures: number; retryAt: number }
+  /** A background probe of a skipped part succeeded; it is used again. */
+  'circuit-close': CircuitPart
 }
+
+/** Which part a circuit guards: one kind of a tier's operations, the lock, or the bus. */
+export type CircuitPart =
+  | { part: 'tier'; tier: string; operations: 'reads' | 'writes' }
+  | { part: 'lock' | 'bus' }
 
 export type CacheEventName = keyof CacheEvents
 export type CacheListener<E extends CacheEventName> = (event: CacheEvents[E]) => void

@@ -1,6 +1,6 @@
 // @tiered/core: the store contract, TieredCache, swr and Singleflight, and the codec remote stores share.
 
-export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js'
+export type { CircuitBreakerOptions, CircuitState, CircuitStats } from './circuit-breaker.js'
 export {
   type Compression,
   type CompressionAlgorithm,
@@ -48,7 +48,7 @@ export {
   type StoreOperation,
   StoreTimeoutError,
 } from './errors.js'
-export type { CacheEventName, CacheEvents, CacheListener } from './events.js'
+export type { CacheEventName, CacheEvents, CacheListener, CircuitPart } from './events.js'
 export { FOREVER } from './forever.js'
 export { CacheNamespace } from './namespace.js'
 export type { TieredCacheOptions } from './options.js'
@@ -68,6 +68,7 @@ export type {
   CacheStore,
   Duration,
   EntryOptions,
+  HeldLease,
   LoadCallOptions,
   LoadOptions,
   ManyQueryFunction,

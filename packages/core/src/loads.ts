@@ -12,8 +12,9 @@ import type { CacheEvents } from './events.js'
 import { type FlightKind, HELD_ELSEWHERE, type LoadFlight } from './flights.js'
 import { NO_LOCK } from './lease.js'
 import { runQuery } from './load-runner.js'
-import { NOTHING_FOUND } from './read-path.js'
+import { type Found, NOTHING_FOUND } from './read-path.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
+import type { LeaseHandoff } from './tier.js'
 import type { CacheEntry } from './types.js'
 import { writeTiers } from './write-path.js'
 
@@ -103,11 +104,12 @@ export class Loads {
    */
   waitForHolder(call: Call, key: string, stale: CacheEntry | undefined): LoadFlight {
     const kind: FlightKind = { refresh: false, fresh: false, tags: call.policy.tags }
+    const asked = performance.now()
     return this.#parts.flights.start(
       key,
       kind,
       (flight) =>
-        traceLoad(this.#parts.name, key, false, flight, () => this.#loadAsWaiter(call, key, flight)),
+        traceLoad(this.#parts.name, key, false, flight, () => this.#loadAsWaiter(call, key, flight, asked)),
       stale,
     )
   }
@@ -195,13 +197,14 @@ export class Loads {
     }
     if (lease === undefined) return this.#run(call, { keys, flights })
     const ttl = this.#leaseTtl(call)
+    const asked = performance.now()
     const tokens = await Promise.all(keys.map((key) => lease.acquire(key, ttl)))
     const mine: number[] = []
     const each: Promise<unknown>[] = new Array(keys.length)
     if (tokens.some((token) => typeof token === 'string')) noteFleet('holder')
     tokens.forEach((token, i) => {
       if (token !== undefined) mine.push(i)
-      else each[i] = this.#waiterOf(call, keys, i, flights[i] as LoadFlight)
+      else each[i] = this.#waiterOf(call, keys, i, flights[i] as LoadFlight, asked)
     })
     if (mine.length > 0) {
       const loads = this.#run(call, {
@@ -221,22 +224,17 @@ export class Loads {
     due: readonly StaleKey[],
     flights: readonly LoadFlight[],
   ): Promise<readonly Promise<unknown>[]> {
-    const { reader, tiers, lease, firstShared } = this.#parts
+    const { lease, bus } = this.#parts
+    // With a lease and a bus that delivers, a refresh made elsewhere is announced, and its notice supersedes this
+    // refresh: the shared tiers need no read, before the lease or after it (each would cost a Redis read per
+    // refresh). Without them, the tiers below are read before the lease and again after taking it.
+    if (lease !== undefined && bus?.delivering === true)
+      return this.#refreshAnnounced(call, due, flights, lease)
+    const { reader, firstShared } = this.#parts
     const schema = call.schema
     const each: Promise<unknown>[] = new Array(due.length)
-    const below = await Promise.all(
-      due.map(({ key, index }, i) =>
-        index + 1 < tiers.length
-          ? reader.scan(key, { from: index + 1, flight: flights[i], schema, batch: true })
-          : NOTHING_FOUND,
-      ),
-    )
     let reload: number[] = []
-    const now = this.#parts.now()
-    below.forEach(({ entry }, i) => {
-      if (entry !== undefined && now < entry.freshUntil) each[i] = Promise.resolve(entry.value)
-      else reload.push(i)
-    })
+    this.#freshBelow(due, await this.#readBelow(call, due, flights), each, reload)
     let tokens: Token[] = reload.map(() => NO_LOCK)
     if (lease !== undefined && reload.length > 0) {
       const ttl = this.#leaseTtl(call)
@@ -283,6 +281,99 @@ export class Loads {
       reload = stillDue
       tokens = stillTokens
     }
+    this.#refreshIn(call, due, flights, reload, tokens, each)
+    return each
+  }
+
+  /**
+   * The refresh of stale keys when a lease and a delivering bus tell this process of every refresh made elsewhere:
+   * the lease first, with no read. A key held elsewhere is refreshed there; a key whose flight a notice superseded
+   * meanwhile was refreshed elsewhere (a load would write nothing). Only when the lock fails are the tiers below
+   * read, once, before a load.
+   */
+  async #refreshAnnounced(
+    call: Call,
+    due: readonly StaleKey[],
+    flights: readonly LoadFlight[],
+    lease: NonNullable<EngineParts['lease']>,
+  ): Promise<readonly Promise<unknown>[]> {
+    const each: Promise<unknown>[] = new Array(due.length)
+    const ttl = this.#leaseTtl(call)
+    const tokens = await Promise.all(due.map(({ key }) => lease.acquire(key, ttl)))
+    const reload: number[] = []
+    const reloadTokens: Token[] = []
+    const unlocked: number[] = []
+    tokens.forEach((token, i) => {
+      const key = (due[i] as StaleKey).key
+      if (token === NO_LOCK) {
+        unlocked.push(i)
+      } else if (token === undefined || (flights[i] as LoadFlight).forgotten) {
+        // A caller that joined this refresh and needs a value waits for the holder's (rule 6).
+        if (token !== undefined) void lease.release(key, token)
+        each[i] = Promise.resolve(HELD_ELSEWHERE)
+      } else {
+        reload.push(i)
+        reloadTokens.push(token)
+      }
+    })
+    if (unlocked.length > 0) {
+      const subset = unlocked.map((i) => due[i] as StaleKey)
+      const found = await this.#readBelow(
+        call,
+        subset,
+        unlocked.map((i) => flights[i] as LoadFlight),
+      )
+      const stillDue: number[] = []
+      const fresh: Promise<unknown>[] = new Array(subset.length)
+      this.#freshBelow(subset, found, fresh, stillDue)
+      unlocked.forEach((i, j) => {
+        if (fresh[j] !== undefined) each[i] = fresh[j] as Promise<unknown>
+      })
+      for (const j of stillDue) {
+        reload.push(unlocked[j] as number)
+        reloadTokens.push(NO_LOCK)
+      }
+    }
+    this.#refreshIn(call, due, flights, reload, reloadTokens, each)
+    return each
+  }
+
+  /** Each stale key read from the tiers below the one that answered it (none below: nothing found). */
+  #readBelow(call: Call, due: readonly StaleKey[], flights: readonly LoadFlight[]) {
+    const { reader, tiers } = this.#parts
+    return Promise.all(
+      due.map(({ key, index }, i) =>
+        index + 1 < tiers.length
+          ? reader.scan(key, { from: index + 1, flight: flights[i], schema: call.schema, batch: true })
+          : NOTHING_FOUND,
+      ),
+    )
+  }
+
+  /** Answers each key found fresh below (`each[i]`); the others go to `reload`. */
+  #freshBelow(
+    due: readonly StaleKey[],
+    below: readonly Found[],
+    each: Promise<unknown>[],
+    reload: number[],
+  ): void {
+    const now = this.#parts.now()
+    due.forEach((_, i) => {
+      const entry = (below[i] as (typeof below)[number]).entry
+      if (entry !== undefined && now < entry.freshUntil) each[i] = Promise.resolve(entry.value)
+      else reload.push(i)
+    })
+  }
+
+  /** Refreshes `reload` (indexes into `due`) by queryFn calls of at most MAX_REFRESH_BATCH keys. */
+  #refreshIn(
+    call: Call,
+    due: readonly StaleKey[],
+    flights: readonly LoadFlight[],
+    reload: readonly number[],
+    tokens: readonly Token[],
+    each: Promise<unknown>[],
+  ): void {
     for (let start = 0; start < reload.length; start += MAX_REFRESH_BATCH) {
       const chunk = reload.slice(start, start + MAX_REFRESH_BATCH)
       const loads = this.#run(call, {
@@ -295,21 +386,26 @@ export class Loads {
         each[i] = loads[j] as Promise<unknown>
       })
     }
-    return each
   }
 
   /** The wait for another process's value of `keys[i]`: within a load of many keys, a load of its own. */
-  #waiterOf(call: Call, keys: readonly string[], i: number, flight: LoadFlight): Promise<unknown> {
+  #waiterOf(
+    call: Call,
+    keys: readonly string[],
+    i: number,
+    flight: LoadFlight,
+    asked: number,
+  ): Promise<unknown> {
     const key = keys[i] as string
-    if (keys.length === 1) return this.#loadAsWaiter(call, key, flight)
-    return traceLoad(this.#parts.name, key, false, flight, () => this.#loadAsWaiter(call, key, flight))
+    if (keys.length === 1) return this.#loadAsWaiter(call, key, flight, asked)
+    return traceLoad(this.#parts.name, key, false, flight, () => this.#loadAsWaiter(call, key, flight, asked))
   }
 
   /**
    * One load of `key` in the fleet, for a process that found the lease held elsewhere: waits for the holder's value in the shared tiers (read when the bus announces the key, or on a
    * short poll without a bus), and takes the lease itself if it ends with no value. Its own timeout bounds the wait.
    */
-  async #loadAsWaiter(call: Call, key: string, flight: LoadFlight): Promise<unknown> {
+  async #loadAsWaiter(call: Call, key: string, flight: LoadFlight, firstAsked: number): Promise<unknown> {
     const lease = this.#parts.lease
     if (lease === undefined) return first(this.#run(call, { keys: [key], flights: [flight] }))
     flight.started = true
@@ -318,6 +414,9 @@ export class Loads {
     // Deadlines here pair with timers, which run on real time: they are read from the monotonic clock.
     const giveUpAt = performance.now() + (call.timeoutMs === undefined ? ttl + this.#parts.lockTtlMs : ttl)
     for (let attempt = 0; ; attempt++) {
+      // When this process last asked for the lease: a notice that came since counts (the holder can load, write and
+      // announce before the answer "held" is read, most of all in a herd).
+      const asked = attempt === 0 ? firstAsked : performance.now()
       const token = attempt === 0 ? undefined : await lease.acquire(key, ttl)
       if (token === NO_LOCK) {
         noteFleet('alone')
@@ -333,7 +432,7 @@ export class Loads {
         }
         return first(this.#run(call, { keys: [key], flights: [flight], tokens: [token] }))
       }
-      const landed = await this.#waitForLanding(key, call.schema, giveUpAt)
+      const landed = await this.#waitForLanding(key, call.schema, giveUpAt, asked)
       if (landed !== MISSING) return landed
       if (this.#parts.closed) throw new CacheClosedError()
       if (performance.now() >= giveUpAt) {
@@ -346,21 +445,24 @@ export class Loads {
   }
 
   /**
-   * Waits until the bus names `key` (or a poll interval passes), then reads the shared tiers once. With a bus the
-   * interval is longer: it only catches a notice that went out before this process started waiting, or a holder
-   * that died.
+   * Waits until the bus names `key` (since `asked`, or before a poll interval passes), then reads the shared tiers
+   * once. With a bus that delivers, the interval is longer and the shared tiers are read only when the key was
+   * named: the interval only catches a holder that died (the next lease request finds it free). While the bus's
+   * circuit is open or its subscription is lost, no notice may come (it waits in a queue): the waiter polls.
    */
   async #waitForLanding(
     key: string,
     schema: StandardSchemaV1 | undefined,
     giveUpAt: number,
+    asked: number,
   ): Promise<unknown> {
-    const withBus = this.#parts.bus !== undefined
+    const withBus = this.#parts.bus?.delivering === true
     const waitMs = Math.max(
       0,
       Math.min(withBus ? LEASE_RETRY_MS : LEASE_POLL_MS, giveUpAt - performance.now()),
     )
-    await this.#parts.landings.wait(key, waitMs)
+    const announced = await this.#parts.landings.wait(key, waitMs, asked)
+    if (withBus && !announced) return MISSING
     return this.#readShared(key, schema)
   }
 
@@ -391,11 +493,14 @@ export class Loads {
     const background = batch.background === true
     const parts = this.#parts
     let released = false
+    /** Keys whose lease went with the value's write (handed off): released there, not here. */
+    let handed: boolean[] | undefined
     const release = () => {
       if (released || tokens === undefined) return
       released = true
       tokens.forEach((token, i) => {
-        if (typeof token === 'string') void parts.lease?.release(keys[i] as string, token)
+        if (typeof token === 'string' && handed?.[i] !== true)
+          void parts.lease?.release(keys[i] as string, token)
       })
     }
     // A call that began before close() and reaches its load after it must not start new work.
@@ -422,7 +527,21 @@ export class Loads {
         if (value === undefined || (flights[i] as LoadFlight).forgotten || parts.closed) return
         const key = keys[i] as string
         parts.backoff.clear(key)
-        const written = this.#write(key, makeEntry(value, policy, createdAt, now, parts.defaults.tagTtl), now)
+        const token = tokens?.[i]
+        let handoff: LeaseHandoff | undefined
+        const lease = parts.lease
+        if (typeof token === 'string' && lease !== undefined) {
+          handoff = {
+            lease: { lock: lease.lock, key, token },
+            release: () => {
+              void lease.release(key, token)
+            },
+          }
+          handed ??= []
+          handed[i] = true
+        }
+        const entry = makeEntry(value, policy, createdAt, now, parts.defaults.tagTtl)
+        const written = this.#write(key, entry, now, handoff)
         if (written === undefined) return
         writes ??= []
         writes.push(written)
@@ -445,9 +564,20 @@ export class Loads {
   }
 
   /** Writes a loaded entry to every tier (not waiting for a failing one) and announces it once written. */
-  #write(key: string, entry: Parameters<typeof writeTiers>[2], now: number): Promise<unknown> | undefined {
+  #write(
+    key: string,
+    entry: Parameters<typeof writeTiers>[2],
+    now: number,
+    handoff: LeaseHandoff | undefined,
+  ): Promise<unknown> | undefined {
     const { tiers, bus } = this.#parts
-    const written = writeTiers(tiers, key, entry, now, { waitForFailing: false })
+    const written = writeTiers(
+      tiers,
+      key,
+      entry,
+      now,
+      handoff === undefined ? { waitForFailing: false } : { waitForFailing: false, handoff },
+    )
     if (bus === undefined) return written
     // The load's callers do not wait for the notice: it goes out once the writes settled.
     if (written === undefined) {

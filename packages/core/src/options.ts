@@ -28,7 +28,7 @@ export interface TieredCacheOptions {
   onError?: (error: unknown, event: CacheEvents['error']) => void
   /** A tier, bus or lock call that takes longer counts as failed. Default '1s'; `false` waits forever. */
   storeTimeout?: Duration | false
-  /** Skip a tier after repeated failures and probe it in the background. Default `{ failureThreshold: 5, cooldown: '100ms' }`. */
+  /** Skip a tier, the lock or the bus after repeated failures and probe it in the background. Default `{ failureThreshold: 5, cooldown: '100ms' }`. */
   circuitBreaker?: CircuitBreakerOptions | false
   /** Carries notices between the processes of a fleet so that every local tier stays true. */
   bus?: CacheBus
@@ -56,6 +56,8 @@ export interface ResolvedOptions {
   lockTtlMs: number
   /** The timers of every swr / swrMany call that sets none of its own. */
   calls: CallDefaults
+  /** The circuit settings of every tier, the lock and the bus; undefined when `circuitBreaker: false`. */
+  circuit: CircuitSettings | undefined
 }
 
 /** What a call that sets no `timeout`, `softTimeout` or `failureBackoff` of its own runs with. */
@@ -128,6 +130,7 @@ export function resolveOptions(options: TieredCacheOptions, host: TierHost): Res
     lock,
     lockTtlMs,
     calls: { timeoutMs, softMs, backoffMs },
+    circuit,
   }
 }
 

@@ -3,7 +3,7 @@
 // writes that arrive while one is out are batched, and an open circuit is probed in the background.
 // Nothing here throws or rejects on a store failure: reads become misses, failures are reported.
 
-import { CircuitBreaker } from './circuit-breaker.js'
+import type { CircuitStats } from './circuit-breaker.js'
 import { Deadlines } from './deadlines.js'
 import { type StoreMethod, storeTraced, traceStore } from './diagnostics.js'
 import {
@@ -14,8 +14,9 @@ import {
   type StoreOperation,
   StoreTimeoutError,
 } from './errors.js'
+import { Circuit, type CircuitSettings } from './health.js'
 import { type Resolve, TickBatch } from './tick-batch.js'
-import type { CacheEntry, CacheStore, MaybePromise, StoreWrite } from './types.js'
+import type { CacheEntry, CacheStore, HeldLease, MaybePromise, StoreWrite } from './types.js'
 
 /** What a tier tells the cache it belongs to. */
 export interface TierHost {
@@ -30,21 +31,21 @@ export interface TierHost {
 /** Reads and writes trip separate circuits: a full Redis that refuses writes still serves reads. */
 export type CircuitKind = 'reads' | 'writes'
 
-interface CircuitStats {
-  circuit: 'closed' | 'open'
-  /** Failures in a row. */
-  failures: number
-}
-
 export interface TierStats {
   name: string
   reads: CircuitStats
   writes: CircuitStats
 }
 
-export interface CircuitSettings {
-  threshold: number
-  probeMs: number
+export type { CircuitSettings } from './health.js'
+
+/**
+ * A lease to end with a write (DESIGN "Fleet", rule 7): the store ends it in the write's round trip when it offers
+ * `setAndRelease`, else `release` is called once the write went out. Either way exactly once.
+ */
+export interface LeaseHandoff {
+  readonly lease: HeldLease
+  release(): void
 }
 
 /** The key a background probe reads and writes (under the store's own prefix). */
@@ -68,11 +69,8 @@ export class Tier {
   readonly #host: TierHost
   readonly #timeoutMs: number
   readonly #deadlines: Deadlines | undefined
-  readonly #probeMs: number
-  readonly #readCircuit: CircuitBreaker | undefined
-  readonly #writeCircuit: CircuitBreaker | undefined
-  readonly #probes: { reads?: NodeJS.Timeout; writes?: NodeJS.Timeout } = {}
-  #closed = false
+  readonly #readCircuit: Circuit | undefined
+  readonly #writeCircuit: Circuit | undefined
   /** Reads and writes sent to the store and not settled: while none is out, a lone call goes straight out. */
   #readsOut = 0
   #writesOut = 0
@@ -94,10 +92,9 @@ export class Tier {
     this.#host = host
     this.#timeoutMs = timeoutMs
     this.#deadlines = timeoutMs > 0 ? new Deadlines(timeoutMs) : undefined
-    this.#probeMs = circuit?.probeMs ?? 0
     if (circuit !== undefined) {
-      this.#readCircuit = new CircuitBreaker(circuit.threshold)
-      this.#writeCircuit = new CircuitBreaker(circuit.threshold)
+      this.#readCircuit = this.#circuit(circuit, 'reads')
+      this.#writeCircuit = this.#circuit(circuit, 'writes')
     }
   }
 
@@ -122,8 +119,14 @@ export class Tier {
     entry: CacheEntry,
     ttlMs: number,
     strict = false,
+    handoff?: LeaseHandoff,
   ): MaybePromise<CacheStoreError | undefined> {
-    if (this.#writeCircuit?.open === true) return strict ? this.#skippedInvalidation('set', key) : undefined
+    if (this.#writeCircuit?.open === true) {
+      handoff?.release()
+      return strict ? this.#skippedInvalidation('set', key) : undefined
+    }
+    if (handoff !== undefined)
+      return this.#ordered(key, () => this.#sendReleasing({ key, entry, ttlMs }, handoff))
     return this.#ordered(key, () => this.#sendWrite({ key, entry, ttlMs }))
   }
 
@@ -195,9 +198,8 @@ export class Tier {
   }
 
   close(): undefined | Promise<unknown> {
-    this.#closed = true
-    clearTimeout(this.#probes.reads)
-    clearTimeout(this.#probes.writes)
+    this.#readCircuit?.stop()
+    this.#writeCircuit?.stop()
     const close = this.store.close
     if (close === undefined) return undefined
     const closed = this.#call('close', undefined, () => close.call(this.store))
@@ -205,10 +207,8 @@ export class Tier {
   }
 
   stats(): TierStats {
-    const of = (circuit: CircuitBreaker | undefined): CircuitStats => ({
-      circuit: circuit === undefined ? 'closed' : circuit.state,
-      failures: circuit === undefined ? 0 : circuit.failures,
-    })
+    const of = (circuit: Circuit | undefined): CircuitStats =>
+      circuit?.stats() ?? { circuit: 'closed', failures: 0 }
     return { name: this.name, reads: of(this.#readCircuit), writes: of(this.#writeCircuit) }
   }
 
@@ -261,6 +261,29 @@ export class Tier {
     if (this.#writesOut > 0 && this.sync === false && this.store.setMany !== undefined)
       return this.#writes.add(item)
     return failureOf(this.#call('set', item.key, () => this.store.set(item.key, item.entry, item.ttlMs)))
+  }
+
+  /**
+   * A write that ends a lease: one store call when the store offers it, never batched (a batch would send the
+   * release as a command of its own).
+   */
+  #sendReleasing(item: StoreWrite, handoff: LeaseHandoff): MaybePromise<CacheStoreError | undefined> {
+    const setAndRelease = this.store.setAndRelease
+    if (setAndRelease === undefined) {
+      const written = this.#sendWrite(item)
+      // The release follows the write onto the wire: on one connection, the next holder finds the value written.
+      process.nextTick(handoff.release)
+      return written
+    }
+    const settle = (outcome: Outcome<boolean>): CacheStoreError | undefined => {
+      // Only written (or not even that): the lock ends the lease.
+      if (outcome !== true) handoff.release()
+      return outcome instanceof CacheStoreError && outcome !== SERIALIZATION ? outcome : undefined
+    }
+    const outcome = this.#call('set', item.key, () =>
+      setAndRelease.call(this.store, item.key, item.entry, item.ttlMs, handoff.lease),
+    )
+    return outcome instanceof Promise ? outcome.then(settle) : settle(outcome)
   }
 
   #skippedInvalidation(operation: StoreOperation, key: string | undefined): CacheStoreError | undefined {
@@ -417,44 +440,32 @@ export class Tier {
     if (operation === 'close') return error
     this.failing = true
     const kind: CircuitKind = operation === 'get' ? 'reads' : 'writes'
-    const circuit = kind === 'reads' ? this.#readCircuit : this.#writeCircuit
-    if (circuit?.failure() === true) {
-      circuit.retryAt = Date.now() + this.#probeMs
-      this.#host.circuitOpened(this.name, kind, circuit.failures, circuit.retryAt)
-      this.#probeLater(kind, circuit)
-    }
+    ;(kind === 'reads' ? this.#readCircuit : this.#writeCircuit)?.failure()
     return error
   }
 
   #succeed(operation: StoreOperation): void {
     if (operation === 'close') return
-    const kind: CircuitKind = operation === 'get' ? 'reads' : 'writes'
-    const circuit = kind === 'reads' ? this.#readCircuit : this.#writeCircuit
-    if (circuit?.success() === true && !this.#closed) this.#host.circuitClosed(this.name, kind)
-    const reads = this.#readCircuit
-    const writes = this.#writeCircuit
-    this.failing =
-      reads !== undefined &&
-      writes !== undefined &&
-      (reads.failures !== 0 || reads.open || writes.failures !== 0 || writes.open)
+    ;(operation === 'get' ? this.#readCircuit : this.#writeCircuit)?.success()
+    this.#updateFailing()
   }
 
-  /** Probes an open circuit in the background, never through a caller, until the store answers. */
-  #probeLater(kind: CircuitKind, circuit: CircuitBreaker): void {
-    if (this.#closed) return
-    const timer = setTimeout(() => {
-      this.#probe(kind).then((healthy) => {
-        if (this.#closed || !circuit.open) return
-        if (healthy) {
-          this.#succeed(kind === 'reads' ? 'get' : 'set')
-        } else {
-          circuit.retryAt = Date.now() + this.#probeMs
-          this.#probeLater(kind, circuit)
-        }
-      })
-    }, this.#probeMs)
-    timer.unref()
-    this.#probes[kind] = timer
+  #updateFailing(): void {
+    const reads = this.#readCircuit
+    const writes = this.#writeCircuit
+    this.failing = reads !== undefined && writes !== undefined && (reads.failing || writes.failing)
+  }
+
+  /** A circuit of this tier's reads or writes, probed in the background with PROBE_KEY. */
+  #circuit(settings: CircuitSettings, kind: CircuitKind): Circuit {
+    return new Circuit(settings, () => this.#probe(kind), {
+      now: () => this.#host.now(),
+      opened: (failures, retryAt) => this.#host.circuitOpened(this.name, kind, failures, retryAt),
+      closed: () => {
+        this.#updateFailing()
+        this.#host.circuitClosed(this.name, kind)
+      },
+    })
   }
 
   /** One probe: a read, or a write of a short-lived entry, under PROBE_KEY. Failures are not reported again. */

@@ -7,6 +7,7 @@ import { FailureBackoff } from './backoff.js'
 import { BusLink } from './bus-link.js'
 import { BusReceiver } from './bus-receiver.js'
 import { checkLoadOptions, ManyKeyCall, OneKeyCall } from './call.js'
+import type { CircuitStats } from './circuit-breaker.js'
 import { publishCircuit, traceOperations } from './diagnostics.js'
 import { type EngineParts, supersede } from './engine-parts.js'
 import { makeEntry, Policies } from './entry-policy.js'
@@ -54,6 +55,10 @@ export interface CacheStats {
   backoffHits: number
   /** Each tier's circuit. */
   tiers: TierStats[]
+  /** The lock's circuit, when the cache has a lock. */
+  lock?: CircuitStats
+  /** The bus's circuit (its publishes), when the cache has a bus. */
+  bus?: CircuitStats
 }
 
 const ignore = (): void => {}
@@ -81,11 +86,11 @@ export class TieredCache {
       report: (error) => reporting.report(error, error.operation, error.tier, error.key),
       circuitOpened: (tier, operations, failures, retryAt) => {
         publishCircuit(this.name, tier, operations, 'open')
-        reporting.emitter.emit('circuit-open', { tier, operations, failures, retryAt })
+        reporting.emitter.emit('circuit-open', { part: 'tier', tier, operations, failures, retryAt })
       },
       circuitClosed: (tier, operations) => {
         publishCircuit(this.name, tier, operations, 'closed')
-        reporting.emitter.emit('circuit-close', { tier, operations })
+        reporting.emitter.emit('circuit-close', { part: 'tier', tier, operations })
       },
     }
     const resolved: ResolvedOptions = resolveOptions(options, host)
@@ -115,7 +120,19 @@ export class TieredCache {
       now,
       report: (error, tier, key) => reporting.report(error, 'get', tier, key),
     })
-    const reportFleet = (error: CacheFleetError) => reporting.report(error, error.part)
+    const fleetPart = (part: 'bus' | 'lock') => ({
+      now,
+      report: (error: CacheFleetError) => reporting.report(error, error.part),
+      // On tiered:circuit the lock and the bus are named as a tier; what they send Redis (SET NX, PUBLISH) are writes.
+      opened: (failures: number, retryAt: number) => {
+        publishCircuit(resolved.name, part, 'writes', 'open')
+        reporting.emitter.emit('circuit-open', { part, failures, retryAt })
+      },
+      closed: () => {
+        publishCircuit(resolved.name, part, 'writes', 'closed')
+        reporting.emitter.emit('circuit-close', { part })
+      },
+    })
     const parts: EngineParts = {
       name: resolved.name,
       tiers,
@@ -128,7 +145,7 @@ export class TieredCache {
       lease:
         resolved.lock === undefined
           ? undefined
-          : new Lease(resolved.lock, reportFleet, resolved.storeTimeoutMs),
+          : new Lease(resolved.lock, fleetPart('lock'), resolved.storeTimeoutMs, resolved.circuit),
       lockTtlMs: resolved.lockTtlMs,
       firstShared: firstShared === -1 ? tiers.length : firstShared,
       flights: new Flights(),
@@ -144,11 +161,12 @@ export class TieredCache {
         resolved.bus,
         {
           cache: resolved.name,
-          report: reportFleet,
+          ...fleetPart('bus'),
           received: (message) => receiver.received(message),
           gap: () => receiver.gap(),
         },
         resolved.storeTimeoutMs,
+        resolved.circuit,
       )
       ;(parts as { bus: BusLink | undefined }).bus = bus
       this.#subscribed = bus.start()
@@ -358,6 +376,8 @@ export class TieredCache {
       storeErrors: reporting.storeErrors,
       backoffHits: reporting.backoffHits,
       tiers: this.#tiers.map((tier) => tier.stats()),
+      ...(this.#parts.lease === undefined ? {} : { lock: this.#parts.lease.stats() }),
+      ...(this.#parts.bus === undefined ? {} : { bus: this.#parts.bus.stats() }),
     }
   }
 

@@ -69,6 +69,13 @@ export interface CacheStore {
    * it rejects with a `'TIERED_SERIALIZATION'` error whose `keys` lists the ones left out.
    */
   setMany?(items: readonly StoreWrite[]): MaybePromise<void>
+  /**
+   * Optional: writes as `set` does and, in the same round trip, ends `lease` if its token still holds it, for a
+   * store that shares its connection with the lock that granted the lease (DESIGN "Fleet", rule 7). Gives true
+   * when it ended the lease (or found it no longer held), false when it only wrote: the cache then releases the
+   * lease through the lock.
+   */
+  setAndRelease?(key: string, entry: CacheEntry, ttlMs: number, lease: HeldLease): MaybePromise<boolean>
   /** Removes every key in `keys`. */
   deleteMany?(keys: readonly string[]): MaybePromise<void>
   /** Removes every entry this store wrote (its prefix), nothing else. */
@@ -94,6 +101,11 @@ export interface BusHandlers {
   message(message: BusMessage): void
   /** Messages may have been lost (the subscriber reconnected): the cache clears its local tiers. */
   gap(): void
+  /**
+   * The subscription dropped: messages are lost until `gap()` says it is back. Optional for a bus to call; meanwhile
+   * the cache does not wait for notices (a process waiting for another's lease polls the shared tiers).
+   */
+  lost?(): void
   /** Something the bus could not deliver (an undecodable message, a subscriber error): reported, never thrown. */
   error?(error: unknown): void
 }
@@ -102,11 +114,23 @@ export interface BusHandlers {
 export interface CacheBus {
   publish(message: BusMessage): MaybePromise<void>
   subscribe(handlers: BusHandlers): MaybePromise<void>
+  /**
+   * Optional: a cheap round trip to the bus (Redis `PING`), the probe of an open circuit. Without it the probe is a
+   * notice about a key no cache holds.
+   */
+  ping?(): MaybePromise<void>
   /** Unsubscribes; never closes a client it was given. */
   close?(): MaybePromise<void>
 }
 
 /** A lease per key across a fleet, so that one process loads a cold key. */
+/** A lease the cache holds: the lock that granted it, the key and the token. */
+export interface HeldLease {
+  readonly lock: CacheLock
+  readonly key: string
+  readonly token: string
+}
+
 export interface CacheLock {
   /** A token when this caller now holds the lease for `ttlMs`, or undefined while another holds it. */
   acquire(key: string, ttlMs: number): MaybePromise<string | undefined>

@@ -3,7 +3,7 @@
 import { expiredCopy } from './entry-policy.js'
 import { CacheStoreError } from './errors.js'
 import { storeTtlMs } from './forever.js'
-import type { Tier } from './tier.js'
+import type { LeaseHandoff, Tier } from './tier.js'
 import type { CacheEntry, MaybePromise } from './types.js'
 
 export interface WriteRange {
@@ -14,6 +14,8 @@ export interface WriteRange {
    * hung tier costs a load at most one timeout (its read), not two.
    */
   waitForFailing?: boolean
+  /** A lease to end with the write to the first shared tier (else released once the writes went out). */
+  handoff?: LeaseHandoff
 }
 
 /**
@@ -28,18 +30,26 @@ export function writeTiers(
   range?: WriteRange,
 ): undefined | Promise<unknown> {
   const ttlMs = storeTtlMs(entry.graceUntil, now)
-  if (!(ttlMs >= 1)) return undefined
+  let handoff = range?.handoff
+  if (!(ttlMs >= 1)) {
+    if (handoff !== undefined) process.nextTick(handoff.release)
+    return undefined
+  }
   const to = range?.to ?? tiers.length
   const waitForFailing = range?.waitForFailing !== false
   let pending: Promise<unknown>[] | undefined
   for (let i = 0; i < to; i++) {
     const tier = tiers[i] as Tier
     const failing = tier.failing
-    const written = tier.write(key, entry, ttlMs)
+    const mine = tier.local ? undefined : handoff
+    if (mine !== undefined) handoff = undefined
+    const written = tier.write(key, entry, ttlMs, false, mine)
     if (!(written instanceof Promise) || (failing && !waitForFailing)) continue
     if (pending === undefined) pending = [written]
     else pending.push(written)
   }
+  // No shared tier took the lease: it ends once the writes went out.
+  if (handoff !== undefined) process.nextTick(handoff.release)
   if (pending === undefined) return undefined
   return pending.length === 1 ? pending[0] : Promise.all(pending)
 }

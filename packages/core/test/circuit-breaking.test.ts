@@ -44,10 +44,13 @@ describe('circuit breaking', () => {
     expect(cache.stats().tiers[1]?.reads.circuit).toBe('open')
 
     l2.heal()
-    await vi.waitFor(() => expect(closed).toHaveBeenCalledWith({ tier: 'l2', operations: 'reads' }), {
-      timeout: 2_000,
-      interval: 10,
-    })
+    await vi.waitFor(
+      () => expect(closed).toHaveBeenCalledWith({ part: 'tier', tier: 'l2', operations: 'reads' }),
+      {
+        timeout: 2_000,
+        interval: 10,
+      },
+    )
     expect(cache.stats().tiers[1]?.reads.circuit).toBe('closed')
     const reads = l2.calls.get
     await cache.get('back')

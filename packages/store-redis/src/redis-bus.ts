@@ -89,8 +89,9 @@ function decodeBusMessage(text: string): BusMessage {
 
 /**
  * A `CacheBus` on Redis pub/sub for an ioredis `Redis` or `Cluster` (5 or 6) or a node-redis `createClient()` or
- * `createCluster()` (5 or 6). Publishing uses `client`; subscribing opens a connection of its own, which `close()`
- * ends. `client` itself is never closed.
+ * `createCluster()` (5 or 6). Publishing (and `ping`, the cache's probe of an open circuit) uses `client`, failing at
+ * once while it knows it is disconnected, as the store does; subscribing opens a connection of its own, which
+ * `close()` ends. `client` itself is never closed.
  */
 export function createRedisBus(client: RedisClient, config: RedisBusConfig = {}): CacheBus {
   const channel = config.channel ?? 'tiered:bus'
@@ -168,6 +169,13 @@ export function createRedisBus(client: RedisClient, config: RedisBusConfig = {})
     current.onEnd(() => {
       if (closed || subscriber !== current) return
       subscriber = undefined
+      if (subscriptions > 0) {
+        try {
+          handlers?.lost?.()
+        } catch (error) {
+          report(error)
+        }
+      }
       failedAttempts++
       scheduleReconnect()
     })
@@ -186,9 +194,11 @@ export function createRedisBus(client: RedisClient, config: RedisBusConfig = {})
   return {
     async publish(message) {
       const encoded = encodeBusMessage(message)
-      const refusal = gate.refusal()
-      if (refusal !== undefined) throw refusal
-      await Promise.all(encoded.map((text) => redis.publish(channel, text)))
+      await Promise.all(encoded.map((text) => gate.run(() => redis.publish(channel, text))))
+    },
+
+    async ping() {
+      await gate.run(() => redis.ping())
     },
 
     subscribe(given) {

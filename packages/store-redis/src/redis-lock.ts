@@ -10,6 +10,15 @@ export interface RedisLockConfig {
   keyPrefix?: string
 }
 
+/** Each Redis lock's client and key prefix, so that a store on the same client can end its leases with a write. */
+const LOCKS = new WeakMap<CacheLock, { client: RedisClient; keyPrefix: string }>()
+
+/** The Redis key of `key`'s lease when `lock` is a Redis lock on `client`; else undefined. */
+export function leaseKeyOn(lock: CacheLock, client: RedisClient, key: string): string | undefined {
+  const found = LOCKS.get(lock)
+  return found === undefined || found.client !== client ? undefined : found.keyPrefix + key
+}
+
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
 
 function checkKey(key: unknown): asserts key is string {
@@ -18,7 +27,8 @@ function checkKey(key: unknown): asserts key is string {
 
 /**
  * A `CacheLock` on an ioredis `Redis` or `Cluster` (5 or 6) or a node-redis `createClient()` or `createCluster()`
- * (5 or 6); each lease is one key, so a Cluster routes it by slot. It fails at once while the client knows it is disconnected, and never closes `client`.
+ * (5 or 6); each lease is one key, so a Cluster routes it by slot. It fails at once while the client knows it is
+ * disconnected (a call in flight fails at the drop), as the store does, and never closes `client`.
  */
 export function createRedisLock(client: RedisClient, config: RedisLockConfig = {}): CacheLock {
   const keyPrefix = config.keyPrefix ?? 'tiered:lock:'
@@ -27,12 +37,8 @@ export function createRedisLock(client: RedisClient, config: RedisLockConfig = {
   const gate = ConnectionGate.acquire(client)
   const redis = gate.connection
   let closed = false
-  const assertConnected = (): void => {
-    const refusal = gate.refusal()
-    if (refusal !== undefined) throw refusal
-  }
 
-  return {
+  const lock: CacheLock = {
     async acquire(key, ttlMs) {
       checkKey(key)
       if (typeof ttlMs !== 'number')
@@ -40,17 +46,26 @@ export function createRedisLock(client: RedisClient, config: RedisLockConfig = {
       if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) {
         throw new RangeError(`A lease ttl must be a whole number of milliseconds, at least 1; got ${ttlMs}`)
       }
-      assertConnected()
       const token = randomBytes(16).toString('base64url')
-      return (await redis.setIfAbsent(keyPrefix + key, token, ttlMs)) ? token : undefined
+      const leaseKey = keyPrefix + key
+      let taken: boolean
+      try {
+        taken = await gate.run(() => redis.setIfAbsent(leaseKey, token, ttlMs))
+      } catch (error) {
+        // A SET NX in flight when the connection dropped may still run: a client that resends unanswered commands
+        // after it reconnects (ioredis's default) would take a lease nobody knows of, and the fleet would wait out
+        // its ttl. A release queued behind it ends that lease, or finds nothing.
+        redis.eval(RELEASE_SCRIPT, [leaseKey], [token]).catch(() => {})
+        throw error
+      }
+      return taken ? token : undefined
     },
 
     async release(key, token) {
       checkKey(key)
       if (typeof token !== 'string' || token === '')
         throw new TypeError('A lease token must be a non-empty string')
-      assertConnected()
-      await redis.eval(RELEASE_SCRIPT, [keyPrefix + key], [token])
+      await gate.run(() => redis.eval(RELEASE_SCRIPT, [keyPrefix + key], [token]))
     },
 
     close() {
@@ -59,4 +74,6 @@ export function createRedisLock(client: RedisClient, config: RedisLockConfig = {
       gate.release()
     },
   }
+  LOCKS.set(lock, { client, keyPrefix })
+  return lock
 }

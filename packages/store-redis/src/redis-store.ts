@@ -10,6 +10,7 @@ import {
   customCodec,
   type EntryCodec,
   type EntrySerializer,
+  type HeldLease,
   hasErrorCode,
   jsonCodec,
   type StoreWrite,
@@ -20,8 +21,15 @@ import { escapeGlob, unlinkMatching } from './clear-prefix.js'
 import type { RedisConnection } from './clients/redis-connection.js'
 import { groupBySlot } from './cluster-slots.js'
 import { ConnectionGate, type RedisClient } from './connection.js'
+import { leaseKeyOn } from './redis-lock.js'
 import { setManyByScript } from './set-many-script.js'
 import { expiryAmount } from './ttl.js'
+
+/** SET the value; then DEL the lease while it still holds the caller's token (a lapsed lease is another's now). */
+// ARGV: payload, unit, amount ('0': no expiry, a forever entry), the lease's token.
+const SET_AND_RELEASE_SCRIPT =
+  "if ARGV[3] == '0' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], ARGV[2], ARGV[3]) end " +
+  "if redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end return 1"
 
 export interface RedisStoreConfig {
   /** true (default): entries are JSON. false: Node's v8 serialiser, which keeps Date, Map, Set and BigInt. */
@@ -114,6 +122,29 @@ export class RedisStore implements CacheStore {
     const amount = expiryAmount(ttlMs, this.#inSeconds)
     const payload = this.#encode(entry, key)
     await this.#write(this.keyPrefix + key, payload, amount)
+  }
+
+  /**
+   * Writes the entry and ends `lease` in one script (one round trip, DESIGN "Fleet" rule 7) when the lease is a
+   * Redis lock's on this store's client and a single node holds both keys; else only writes and gives false.
+   */
+  async setAndRelease(key: string, entry: CacheEntry, ttlMs: number, lease: HeldLease): Promise<boolean> {
+    const leaseKey = this.#cluster ? undefined : leaseKeyOn(lease.lock, this.client, lease.key)
+    if (leaseKey === undefined) {
+      await this.set(key, entry, ttlMs)
+      return false
+    }
+    const amount = expiryAmount(ttlMs, this.#inSeconds)
+    const payload = this.#encode(entry, key)
+    const unit = this.#inSeconds ? 'EX' : 'PX'
+    await this.#gate.run(() =>
+      this.#redis.eval(
+        SET_AND_RELEASE_SCRIPT,
+        [this.keyPrefix + key, leaseKey],
+        [payload, unit, amount, lease.token],
+      ),
+    )
+    return true
   }
 
   /** Every format refuses an undefined value: tiered never caches one, and every store agrees. */

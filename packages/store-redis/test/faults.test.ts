@@ -5,7 +5,7 @@
 
 import { type CacheEvents, type CacheStoreError, type Duration, TieredCache } from '@tiered/core'
 import { createMemoryStore } from '@tiered/store-memory'
-import { startRedisCluster } from '@tiered/testing'
+import { startRedisCluster, watchStalls } from '@tiered/testing'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { createRedisStore } from '../src/index.js'
 import {
@@ -115,34 +115,6 @@ function coldKeyTraffic(cache: TieredCache, workers: number) {
       running = false
       await done
     },
-  }
-}
-
-/**
- * Watches this process's event loop with a 5 ms timer. On two cores shared with other test processes the loop
- * is sometimes not scheduled for tens of ms; a call slowed by that was not waiting for Redis, so the latency
- * checks subtract the stalls a call overlapped (a call waiting for Redis waits on a timer or a socket, and the
- * loop keeps turning meanwhile, so nothing of that wait is subtracted).
- */
-function watchStalls() {
-  const TICK_MS = 5
-  const stalls: { from: number; to: number }[] = []
-  let last = performance.now()
-  const timer = setInterval(() => {
-    const now = performance.now()
-    if (now - last > 2 * TICK_MS) stalls.push({ from: last + TICK_MS, to: now })
-    last = now
-  }, TICK_MS)
-  return {
-    /** `to - from`, less the time of [from, to) the loop was stalled. */
-    ownMs(from: number, to: number): number {
-      let stalled = 0
-      for (const stall of stalls) stalled += Math.max(0, Math.min(to, stall.to) - Math.max(from, stall.from))
-      return to - from - stalled
-    },
-    /** The stalls' total length. */
-    totalMs: () => stalls.reduce((sum, stall) => sum + stall.to - stall.from, 0),
-    stop: () => clearInterval(timer),
   }
 }
 

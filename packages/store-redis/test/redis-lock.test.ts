@@ -8,7 +8,7 @@ import calculateSlot from 'cluster-key-slot'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { createRedisLock } from '../src/index.js'
 import { Clients, uniqueName, waitFor } from './support/fleet-clients.js'
-import { type Cluster, isReady, ping, type Redis, type TestClient } from './support/redis.js'
+import { type Cluster, isReady, ping, Redis, restartServer, type TestClient } from './support/redis.js'
 
 const clients = new Clients()
 const cleanups: (() => Promise<void> | void)[] = []
@@ -135,6 +135,55 @@ describe('createRedisLock on one redis-server', () => {
     expect(await lock.acquire('k2', 10_000)).toEqual(expect.any(String))
     await lock.close?.()
     expect(await ping(client)).toBe('PONG')
+  })
+
+  it('an acquire in flight when the connection drops fails at the drop, as the store does', async () => {
+    const server = await startRedisServer()
+    cleanups.push(() => server.stop())
+    // ioredis alone would hold the SET until it gave up reconnecting (20 tries of 200 ms here).
+    const client = new Redis(server.url, { retryStrategy: () => 200 })
+    client.on('error', () => {})
+    cleanups.push(() => client.disconnect())
+    await waitFor('the client to connect', () => client.status === 'ready')
+    const lock = lockOn(client, `${uniqueName('lock-drop')}:`)
+    server.kill('SIGSTOP')
+    const started = performance.now()
+    const acquiring = Promise.resolve(lock.acquire('k', 10_000)).then(
+      () => 'answered',
+      (error: unknown) => error,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    server.kill('SIGKILL')
+    expect(await acquiring).toMatchObject({ code: 'TIERED_REDIS_DISCONNECTED' })
+    expect(performance.now() - started).toBeLessThan(1_000)
+  })
+
+  it('a lease whose SET the client sends again after reconnecting is released behind it, not held for its ttl', async () => {
+    const server = await startRedisServer()
+    cleanups.push(() => server.stop())
+    // ioredis's defaults: a command unanswered at the drop is sent again once it reconnects.
+    const client = new Redis(server.url, { retryStrategy: () => 20 })
+    client.on('error', () => {})
+    cleanups.push(() => client.disconnect())
+    await waitFor('the client to connect', () => client.status === 'ready')
+    const prefix = `${uniqueName('lock-resent')}:`
+    const lock = lockOn(client, prefix)
+    server.kill('SIGSTOP')
+    const acquiring = Promise.resolve(lock.acquire('k', 60_000)).then(
+      () => 'answered',
+      (error: unknown) => error,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    server.kill('SIGKILL')
+    expect(await acquiring).toMatchObject({ code: 'TIERED_REDIS_DISCONNECTED' })
+    await restartServer(server)
+    await waitFor('the client to reconnect', () => client.status === 'ready')
+    const admin = new Redis(server.url)
+    cleanups.push(() => admin.disconnect())
+    // Whatever the client sent again has run once a command sent after it answers.
+    await client.ping()
+    expect(await admin.keys(`${prefix}*`)).toEqual([])
+    expect(await lock.acquire('k', 1_000)).toEqual(expect.any(String))
   })
 })
 

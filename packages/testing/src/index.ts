@@ -1,8 +1,12 @@
-// Shared test helpers for tiered packages: a manual clock, fault-injecting and reference stores, an in-memory bus
-// and lock for fleet tests in one process, and launchers for a real redis-server and Redis Cluster on loopback ports.
+// Shared test helpers for tiered packages: a manual clock, fault-injecting stores, buses and locks, reference stores,
+// an in-memory bus and lock for fleet tests in one process, and launchers for a real redis-server and Redis Cluster
+// on loopback ports.
 
 export { onProcessExit } from './cleanup-on-exit.js'
 export { createClock, type ManualClock } from './clock.js'
+export { type StallWatch, watchStalls } from './event-loop-stalls.js'
+export { type BusOp, createFlakyBus, type FlakyBus } from './flaky-bus.js'
+export { createFlakyLock, type FlakyLock, InjectedFleetError, type LockOp } from './flaky-lock.js'
 export {
   createFlakyStore,
   type FlakyStore,

@@ -5,8 +5,8 @@
 import type { BusHandlers, BusMessage, CacheBus } from '@tiered/core'
 
 export interface MemoryBusHub {
-  /** A CacheBus on this hub, for one cache. */
-  bus(): CacheBus
+  /** A CacheBus on this hub, for one cache; it offers `ping` (as the Redis bus does) unless `ping: false`. */
+  bus(options?: { ping?: boolean }): CacheBus
   /** Every message published so far, in order. */
   readonly published: readonly BusMessage[]
   /** Tells every subscriber that messages may have been lost, as a reconnected Redis subscriber does. */
@@ -18,9 +18,9 @@ export function createMemoryBus(): MemoryBusHub {
   const published: BusMessage[] = []
   return {
     published,
-    bus(): CacheBus {
+    bus(options = {}): CacheBus {
       let mine: BusHandlers | undefined
-      return {
+      const bus: CacheBus = {
         publish(message) {
           published.push(message)
           // A copy, as a message that went through Redis is.
@@ -35,6 +35,8 @@ export function createMemoryBus(): MemoryBusHub {
           if (mine !== undefined) subscribers.delete(mine)
         },
       }
+      if (options.ping !== false) bus.ping = () => {}
+      return bus
     },
     gap() {
       for (const handlers of subscribers) handlers.gap()

@@ -17,6 +17,8 @@ export interface MemoryLock extends CacheLock {
   beforeAcquire: ((key: string) => void | Promise<void>) | undefined
   /** How many times acquire and release were called. */
   readonly calls: { acquire: number; release: number }
+  /** Every key acquire was asked for, in order. */
+  readonly asked: string[]
 }
 
 export function createMemoryLock(): MemoryLock {
@@ -31,6 +33,7 @@ export function createMemoryLock(): MemoryLock {
   const lock: MemoryLock = {
     beforeAcquire: undefined,
     calls: { acquire: 0, release: 0 },
+    asked: [],
     hold(key, ttlMs) {
       const token = randomUUID()
       leases.set(key, { token, until: Date.now() + ttlMs })
@@ -42,6 +45,7 @@ export function createMemoryLock(): MemoryLock {
     },
     async acquire(key, ttlMs) {
       lock.calls.acquire++
+      lock.asked.push(key)
       await lock.beforeAcquire?.(key)
       return take(key, ttlMs)
     },

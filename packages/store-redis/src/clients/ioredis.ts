@@ -74,6 +74,7 @@ export function ioredisConnection(client: Redis | Cluster): RedisConnection {
       return masters.map(scanNode)
     },
     publish: (channel, text) => client.publish(channel, text),
+    ping: () => client.ping(),
     openSubscriber(attempt) {
       // Never reconnecting by itself, so the bus sees every reconnect. Classic PUBLISH reaches every node of a
       // Cluster, so a connection to any one node delivers every message.

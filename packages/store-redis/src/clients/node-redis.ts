@@ -135,6 +135,7 @@ export function nodeRedisConnection(given: NodeRedisClient): RedisConnection {
       return Promise.all(cluster.masters.map(async (master) => scanNode(await cluster.nodeClient(master))))
     },
     publish: (channel, message) => send(undefined, ['PUBLISH', channel, message]),
+    ping: () => send(undefined, ['PING']),
     openSubscriber(attempt) {
       if (cluster === undefined) return subscriberOf(async () => single)
       const masters = cluster.masters

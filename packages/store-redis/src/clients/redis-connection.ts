@@ -57,6 +57,8 @@ export interface RedisConnection {
   /** The server, or every master of a Cluster (waiting, through the client, until it knows them). */
   scanNodes(): Promise<ScanNode[]>
   publish(channel: string, text: string): Promise<unknown>
+  /** PING (a Cluster: any node), the bus's probe of an open circuit. */
+  ping(): Promise<unknown>
   /** A new subscriber connection (on a Cluster, to one of its nodes: `attempt` picks which); undefined if none yet. */
   openSubscriber(attempt: number): Subscriber | undefined
 }

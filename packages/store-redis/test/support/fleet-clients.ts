@@ -93,11 +93,12 @@ export async function waitFor(
   }
 }
 
-/** Handlers that record every message, gap and error a bus delivers. */
+/** Handlers that record every message, gap, loss and error a bus delivers. */
 export interface Recorder extends Required<BusHandlers> {
   readonly messages: BusMessage[]
   readonly errors: unknown[]
   gaps: number
+  losses: number
 }
 
 export function recorder(): Recorder {
@@ -105,9 +106,13 @@ export function recorder(): Recorder {
     messages: [],
     errors: [],
     gaps: 0,
+    losses: 0,
     message: (message) => recorded.messages.push(message),
     gap: () => {
       recorded.gaps++
+    },
+    lost: () => {
+      recorded.losses++
     },
     error: (error) => recorded.errors.push(error),
   }

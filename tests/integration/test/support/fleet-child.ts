@@ -5,8 +5,16 @@
 import { type CacheStore, TieredCache } from '@tiered/core'
 import { createMemoryStore, type MemoryStore } from '@tiered/store-memory'
 import { createRedisBus, createRedisLock, createRedisStore } from '@tiered/store-redis'
+import { watchStalls } from '@tiered/testing'
 import { Cluster, Redis } from 'ioredis'
-import type { FleetCommand, FleetConfig, FleetEvent, FleetReply } from './fleet-protocol.js'
+import type {
+  FleetCommand,
+  FleetConfig,
+  FleetEvent,
+  FleetReply,
+  SteadyLoad,
+  SteadyResult,
+} from './fleet-protocol.js'
 
 const config = JSON.parse(process.env.FLEET_CONFIG ?? 'null') as FleetConfig
 const clients: (Redis | Cluster)[] = []
@@ -17,10 +25,14 @@ function send(message: FleetEvent | FleetReply): void {
 }
 
 function connect(target: FleetConfig['redis']): Redis | Cluster {
+  const options =
+    config.client === 'advised'
+      ? { retryStrategy: () => 20, maxRetriesPerRequest: 0 }
+      : config.client === 'defaults'
+        ? {}
+        : { maxRetriesPerRequest: 1 }
   const client =
-    'url' in target
-      ? new Redis(target.url, { maxRetriesPerRequest: 1 })
-      : new Cluster(target.cluster, { redisOptions: { maxRetriesPerRequest: 1 } })
+    'url' in target ? new Redis(target.url, options) : new Cluster(target.cluster, { redisOptions: options })
   // ioredis reports a lost connection here; the cache reports its own failures through onError.
   client.on('error', () => {})
   clients.push(client)
@@ -44,6 +56,10 @@ const cache = new TieredCache({
     if (errors.length < 50) errors.push(error instanceof Error ? error.message : String(error))
   },
 })
+
+function announce(key: string): void {
+  if (config.announceLoads !== false) send({ type: 'loading', pid: process.pid, key, at: Date.now() })
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Wall-clock milliseconds with sub-millisecond precision, comparable between processes of one machine. */
@@ -69,7 +85,7 @@ async function run(command: FleetCommand): Promise<unknown> {
       if (command.startAt !== undefined) await sleep(Math.max(0, command.startAt - Date.now()))
       const started = performance.now()
       const queryFn = async () => {
-        send({ type: 'loading', pid: process.pid, key: command.key, at: Date.now() })
+        announce(command.key)
         await sleep(command.loadMs)
         return command.value
       }
@@ -108,6 +124,8 @@ async function run(command: FleetCommand): Promise<unknown> {
     }
     case 'fuzz':
       return fuzz(command)
+    case 'steady':
+      return steady(command)
     case 'stats':
       return { stats: cache.stats(), errors: [...errors] }
     case 'close':
@@ -196,6 +214,51 @@ async function fuzz(command: Extract<FleetCommand, { op: 'fuzz' }>) {
   }
   await Promise.all(Array.from({ length: command.workers }, worker))
   return { produced: [...produced], answers: [...answers], broken: broken.slice(0, 20), calls }
+}
+
+/** Runs steady load (see SteadyLoad); every call's latency is measured here, in the process that made it. */
+async function steady(load: SteadyLoad): Promise<SteadyResult> {
+  await sleep(Math.max(0, load.startAt - Date.now()))
+  const stalls = watchStalls()
+  const calls: number[] = []
+  const failures: string[] = []
+  const endAt = performance.now() + load.durationMs
+  // Each worker keeps to its share of the rate; a call slower than its slot delays only that worker.
+  const slotMs = (1_000 * load.workers) / load.ratePerSec
+  let cold = 0
+  const queryFn = async ({ key }: { key: string }) => {
+    announce(key)
+    await sleep(load.loadMs)
+    return `value of ${key}`
+  }
+  const worker = async (index: number) => {
+    let next = performance.now() + (slotMs * index) / load.workers
+    let n = index
+    while (performance.now() < endAt) {
+      await sleep(Math.max(0, next - performance.now()))
+      n += load.workers
+      const isCold = Math.random() < load.coldShare
+      const key = isCold ? `cold:${process.pid}:${cold++}` : `hot:${(n * 7919) % load.hotKeys}`
+      const wallStart = wallNow()
+      const started = performance.now()
+      let failed = 0
+      try {
+        if ((await cache.swr({ queryKey: key, queryFn })) !== `value of ${key}`) {
+          failed = 1
+          if (failures.length < 20) failures.push(`${key}: wrong value`)
+        }
+      } catch (error) {
+        failed = 1
+        if (failures.length < 20) failures.push(`${key}: ${String(error)}`)
+      }
+      const ended = performance.now()
+      calls.push(wallStart, stalls.ownMs(started, ended), ended - started, failed, isCold ? 1 : 0)
+      next = Math.max(next + slotMs, ended)
+    }
+  }
+  await Promise.all(Array.from({ length: load.workers }, (_, index) => worker(index)))
+  stalls.stop()
+  return { calls, stallsMs: stalls.totalMs(), errors: failures }
 }
 
 process.on('message', (command: FleetCommand) => {

@@ -4,7 +4,14 @@
 
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { FleetCommand, FleetConfig, FleetEvent, FleetReply } from './fleet-protocol.js'
+import type {
+  FleetCommand,
+  FleetConfig,
+  FleetEvent,
+  FleetReply,
+  SteadyLoad,
+  SteadyResult,
+} from './fleet-protocol.js'
 
 const CHILD = fileURLToPath(new URL('./fleet-child.ts', import.meta.url))
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url))
@@ -109,6 +116,11 @@ class Member {
       { op: 'fuzz', ...options },
       options.durationMs + CALL_TIMEOUT_MS,
     )
+  }
+
+  steady(load: SteadyLoad) {
+    const endsIn = load.startAt - Date.now() + load.durationMs
+    return this.call<SteadyResult>({ op: 'steady', ...load }, endsIn + CALL_TIMEOUT_MS)
   }
 
   stats() {

@@ -15,6 +15,34 @@ export interface FleetConfig {
   lockTtlMs?: number
   freshMs?: number
   ttlMs?: number
+  /** false: loader calls are not announced to the parent (steady load makes too many). */
+  announceLoads?: boolean
+  /**
+   * The ioredis client: `'advised'` as the store-redis README advises (reconnect every 20 ms, never send a command
+   * twice), `'defaults'` with ioredis's defaults, as a new user makes it; default `maxRetriesPerRequest: 1`.
+   */
+  client?: 'advised' | 'defaults'
+}
+
+/** Steady load: `workers` loops of swr calls, together at most `ratePerSec`, from wall-clock `startAt`. */
+export interface SteadyLoad {
+  startAt: number
+  durationMs: number
+  ratePerSec: number
+  workers: number
+  /** Keys that stay warm: every process reads them. */
+  hotKeys: number
+  /** Share of calls for a key never seen before (0.02: 2 %). */
+  coldShare: number
+  loadMs: number
+}
+
+/** Per call, five numbers: wall-clock start (ms), own ms (less event-loop stalls), raw ms, 1 if it failed or
+ * resolved a wrong value, 1 if its key was cold. */
+export interface SteadyResult {
+  calls: number[]
+  stallsMs: number
+  errors: string[]
 }
 
 export type FleetCommand = { id: number } & (
@@ -40,6 +68,7 @@ export type FleetCommand = { id: number } & (
    * `keys` keys (loaders take up to `loadMs`); reports every value it produced and every answer it got.
    */
   | { op: 'fuzz'; keys: number; durationMs: number; workers: number; loadMs: number; seed: number }
+  | ({ op: 'steady' } & SteadyLoad)
   | { op: 'stats' }
   | { op: 'close' }
 )
