@@ -146,7 +146,11 @@ describe('lock: one load per fleet', () => {
     )
     // Every lock connection is up before the server stops.
     await Promise.all(members.map((member) => member.swr({ key: 'warm', callers: 1, loadMs: 0, value: 'w' })))
-    expect(await ownedLockAdmin.keys(`${prefix}lock:*`)).toEqual([])
+    // A lease is released just after its value's write is sent, not before swr resolves: wait for the releases.
+    await vi.waitFor(async () => expect(await ownedLockAdmin.keys(`${prefix}lock:*`)).toEqual([]), {
+      timeout: 5_000,
+      interval: 20,
+    })
     ownedLock.kill('SIGSTOP')
     let results: Awaited<ReturnType<(typeof members)[number]['swr']>>[]
     try {
