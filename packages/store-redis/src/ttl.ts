@@ -1,7 +1,7 @@
 // Turns the engine's ttlMs into the whole number Redis takes: PX milliseconds, or EX seconds (useIntegerForTtl).
 
 /** The amount of a write with no expiry (ttlMs Infinity: a forever entry): a plain SET, no PX or EX. */
-export const NO_EXPIRY = 0
+const NO_EXPIRY = 0
 
 /**
  * Milliseconds (PX) or seconds (EX), rounded up so that an entry never leaves Redis before its ttl; NO_EXPIRY for
