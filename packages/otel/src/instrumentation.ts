@@ -140,13 +140,45 @@ function stateOf(instrumentation: TieredInstrumentation): State {
   return state
 }
 
+/** What `attach` gives back: disposing it restores the context that was active before. */
+interface ContextToken {
+  dispose(): void
+}
+
+/** The parts of the context API this file reaches for by name: `attach` is api 1.10's, `_getContextManager` 1.9's. */
+interface ContextApiParts {
+  attach?: (value: Context) => ContextToken
+  _getContextManager?: () => { attach?: (value: Context) => ContextToken }
+}
+
+const NOTHING_ATTACHED: ContextToken = { dispose() {} }
+
+/**
+ * Makes `value` the active context until the token is disposed: the context API's `attach` (api 1.10), else the
+ * context manager's (api 1.9 with context-async-hooks 2.x). A context manager without `attach` leaves the context as
+ * it was: spans are still made, without the parent link inside the call.
+ */
+function attach(value: Context): ContextToken {
+  const api = context as unknown as ContextApiParts
+  if (typeof api.attach === 'function') return api.attach(value)
+  const manager = api._getContextManager?.()
+  return typeof manager?.attach === 'function' ? manager.attach(value) : NOTHING_ATTACHED
+}
+
+const dispose: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose')
+
 /**
  * A store the `start` channel runs the traced call in: OpenTelemetry's active context, whatever context manager the
- * application registered. diagnostics_channel calls only `run` of a bound store.
+ * application registered. Node before 26 enters a bound store with `run`; Node 26 with `withScope`, disposing what
+ * it returns when the call's synchronous part ends.
  */
 const activeContext = {
   run<R>(value: Context, fn: () => R): R {
     return context.with(value, fn)
+  },
+  withScope(value: Context): object {
+    const token = attach(value)
+    return { [dispose]: () => token.dispose() }
   },
 }
 
