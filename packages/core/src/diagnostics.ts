@@ -231,46 +231,42 @@ type PublicMethod = (this: { readonly name: string }, ...args: unknown[]) => Pro
 
 /**
  * Wraps the public operations of a cache class so that each call is traced on `tiered:operation` while somebody
- * subscribes; otherwise the wrapper calls the method straight away.
+ * subscribes; otherwise the wrapper calls the method straight away. swr, the hot path, checks in its own body
+ * (operationTraced) instead: a wrapper's call of the method it holds is not inlined, and costs a fresh hit more
+ * than the check.
  */
 export function traceOperations(prototype: object, operations: readonly CacheOperation[]): void {
   const methods = prototype as Record<CacheOperation, PublicMethod>
   for (const operation of operations) {
     const method = methods[operation]
-    // swr is the hot path (a fresh memory hit): its wrapper is a function of its own, so that its call of the method
-    // sees one target and is inlined. Closures made from one function in a loop share their call sites' feedback.
-    methods[operation] =
-      operation === 'swr'
-        ? function swr(this: { readonly name: string }, options?: unknown) {
-            if (!operationChannel.active) return method.call(this, options)
-            return traceOperation(this, operation, method, options, undefined, undefined)
-          }
-        : function traced(this: { readonly name: string }, a?: unknown, b?: unknown, c?: unknown) {
-            if (!operationChannel.active) return method.call(this, a, b, c)
-            return traceOperation(this, operation, method, a, b, c)
-          }
+    methods[operation] = function traced(this: { readonly name: string }, a?: unknown, b?: unknown, c?: unknown) {
+      if (!operationChannel.active) return method.call(this, a, b, c)
+      return traceOperation(this.name, operation, a, () => method.call(this, a, b, c))
+    }
     Object.defineProperty(methods[operation], 'name', { value: operation })
   }
 }
 
-function traceOperation(
-  cache: { readonly name: string },
+/** Whether public calls are traced: checked first by swr, which is not wrapped. */
+export function operationTraced(): boolean {
+  return operationChannel.active
+}
+
+/** Runs one public call traced on `tiered:operation`, inside the trace context of its caller. */
+export function traceOperation<T>(
+  cache: string,
   operation: CacheOperation,
-  method: PublicMethod,
-  a: unknown,
-  b: unknown,
-  c: unknown,
-): Promise<unknown> {
+  first: unknown,
+  run: () => Promise<T>,
+): Promise<T> {
   const storage = currentOperation
-  if (storage === undefined) return method.call(cache, a, b, c)
-  const message = operationMessage(cache.name, operation, a)
+  if (storage === undefined) return run()
+  const message = operationMessage(cache, operation, first)
   operationsOpen++
   const done = () => {
     operationsOpen--
   }
-  const traced = storage.run(message, () =>
-    operationChannel.trace(message, () => method.call(cache, a, b, c)),
-  ) as Promise<unknown>
+  const traced = storage.run(message, () => operationChannel.trace(message, run)) as Promise<T>
   traced.then(done, done)
   return traced
 }

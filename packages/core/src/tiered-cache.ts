@@ -8,7 +8,7 @@ import { BusLink } from './bus-link.js'
 import { BusReceiver } from './bus-receiver.js'
 import { checkLoadOptions, ManyKeyCall, OneKeyCall } from './call.js'
 import type { CircuitStats } from './circuit-breaker.js'
-import { publishCircuit, traceOperations } from './diagnostics.js'
+import { operationTraced, publishCircuit, traceOperation, traceOperations } from './diagnostics.js'
 import { type EngineParts, supersede } from './engine-parts.js'
 import { makeEntry, Policies } from './entry-policy.js'
 import { CacheClosedError, type CacheFleetError } from './errors.js'
@@ -62,6 +62,9 @@ export interface CacheStats {
 }
 
 const ignore = (): void => {}
+/** swr's hidden second argument: the call is already traced. */
+const TRACED: unique symbol = Symbol('traced')
+type Swr<T> = (options: SwrOptions<T>, traced: typeof TRACED) => Promise<T>
 
 export class TieredCache {
   /** Names the cache in diagnostics. */
@@ -184,7 +187,12 @@ export class TieredCache {
    * The value for `queryKey`: fresh from the nearest tier, stale at once while one background load refreshes it,
    * or loaded once however many callers ask together.
    */
-  swr<T>(options: SwrOptions<T>): Promise<T> {
+  swr<T>(options: SwrOptions<T>): Promise<T>
+  swr<T>(options: SwrOptions<T>, traced?: typeof TRACED): Promise<T> {
+    // Traced on tiered:operation while somebody subscribes (the traced call comes back here with `traced` set); the
+    // other public calls are wrapped (see the end). One method, so that the hot path is one frame.
+    if (traced !== TRACED && operationTraced())
+      return traceOperation(this.name, 'swr', options, () => (this.swr as Swr<T>)(options, TRACED))
     let key: string
     let policy: ReturnType<Policies['resolve']>
     try {
@@ -415,9 +423,8 @@ export class TieredCache {
   }
 }
 
-// Every public operation is traced on `tiered:operation` while somebody subscribes.
+// Every public operation is traced on `tiered:operation` while somebody subscribes (swr checks in its body).
 traceOperations(TieredCache.prototype, [
-  'swr',
   'swrMany',
   'get',
   'set',
