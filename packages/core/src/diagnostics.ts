@@ -239,7 +239,12 @@ export function traceOperations(prototype: object, operations: readonly CacheOpe
   const methods = prototype as Record<CacheOperation, PublicMethod>
   for (const operation of operations) {
     const method = methods[operation]
-    methods[operation] = function traced(this: { readonly name: string }, a?: unknown, b?: unknown, c?: unknown) {
+    methods[operation] = function traced(
+      this: { readonly name: string },
+      a?: unknown,
+      b?: unknown,
+      c?: unknown,
+    ) {
       if (!operationChannel.active) return method.call(this, a, b, c)
       return traceOperation(this.name, operation, a, () => method.call(this, a, b, c))
     }
