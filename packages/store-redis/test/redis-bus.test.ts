@@ -8,7 +8,6 @@ import { afterEach, describe, expect, inject, it } from 'vitest'
 import { createRedisBus } from '../src/index.js'
 import { Clients, type Recorder, recorder, uniqueName, waitFor } from './support/fleet-clients.js'
 import {
-  Cluster,
   connectClusterClient,
   connectLater,
   disconnect,
