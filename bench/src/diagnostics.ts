@@ -1,7 +1,9 @@
-// What observability costs on the hot path (a fresh memory hit through swr), as ratios measured in one process with
-// the two sides interleaved round by round, so that a change in the machine's load falls on both:
-// 1. no subscriber vs the build before diagnostics channels existed (TIERED_BASELINE: a built checkout, default
-//    /work/baseline; skipped when it is not there);
+// What observability costs on the hot path (a fresh memory hit through swr), as ratios measured with the two sides
+// interleaved round by round, so that a change in the machine's load falls on both:
+// 1. no subscriber vs a build before (TIERED_BASELINE: a built checkout, default /work/baseline; skipped when it is
+//    not there). `pnpm --filter @tiered/bench baseline <commit>` makes one: the commit before the channels landed
+//    (c096884^1) gives their cost. Run in BENCH_DIAGNOSTICS_PROCESSES processes (7), the median and range printed,
+//    since one process's ratio moves by a few percent with where its code and entries happen to sit;
 // 2. @tiered/otel's TieredInstrumentation registered (an SDK tracer and meter provider whose exporters drop what
 //    they get) vs not registered.
 // The figure of each side is CPU ns per fresh hit; the ratio is the median of the paired rounds' ratios.
@@ -103,7 +105,17 @@ const current = new TieredCache({ stores: [createMemoryStore('memory')] })
 const baselineDir = process.env.TIERED_BASELINE ?? '/work/baseline'
 const baselineCore = join(baselineDir, 'packages/core/dist/index.js')
 const baselineMemory = join(baselineDir, 'packages/store-memory/dist/index.js')
-if (existsSync(baselineCore) && existsSync(baselineMemory)) {
+/** Set in the child processes of the comparison with the build before: each prints its two figures as JSON. */
+const CHILD = process.env.BENCH_DIAGNOSTICS_CHILD === '1'
+const PROCESSES = Number(process.env.BENCH_DIAGNOSTICS_PROCESSES ?? 7)
+
+interface BaselineFigures {
+  itself: { a: number; b: number; ratio: number; ops: number }
+  now: { a: number; b: number; ratio: number; ops: number }
+}
+
+/** One process's comparison: the build before against itself (the noise floor), and against this build. */
+async function baselineFigures(): Promise<BaselineFigures> {
   const before = (await import(pathToFileURL(baselineCore).href)) as { TieredCache: typeof TieredCache }
   const memory = (await import(pathToFileURL(baselineMemory).href)) as {
     createMemoryStore: typeof createMemoryStore
@@ -111,22 +123,57 @@ if (existsSync(baselineCore) && existsSync(baselineMemory)) {
   const made = () => new before.TieredCache({ stores: [memory.createMemoryStore('memory')] })
   const [old, same] = [made(), made()]
   await fill(old, current, same)
-  // The noise floor: the build before against itself, measured the same way.
-  console.log(
-    line('the build before vs itself (noise)', await compare({ cache: old }, { cache: same }), 'a', 'b'),
-  )
-  console.log(
-    line(
-      'no subscriber vs the build before channels',
-      await compare({ cache: old }, { cache: current }),
-      'before',
-      'now',
-    ),
-  )
-} else {
-  console.log(`no subscriber vs the build before channels: skipped (no build at ${baselineDir})`)
-  await fill(current)
+  const itself = await compare({ cache: old }, { cache: same })
+  const now = await compare({ cache: old }, { cache: current })
+  return { itself, now }
 }
+
+/**
+ * The comparison with the build before, in PROCESSES processes one after another: where the JIT puts each build's
+ * code and the heap each cache's entries differs from one process to the next and moves one process's ratio by a
+ * few percent either way, so the figure is the median over processes, with the range beside it.
+ */
+async function baselineAcrossProcesses(): Promise<void> {
+  const { execFileSync } = await import('node:child_process')
+  const runs: BaselineFigures[] = []
+  for (let i = 0; i < PROCESSES; i++) {
+    const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1] as string], {
+      env: { ...process.env, BENCH_DIAGNOSTICS_CHILD: '1' },
+      encoding: 'utf8',
+    })
+    runs.push(JSON.parse(out.trim().split('\n').pop() as string) as BaselineFigures)
+  }
+  const summary = (
+    label: string,
+    pick: (run: BaselineFigures) => BaselineFigures['now'],
+    a: string,
+    b: string,
+  ) => {
+    const ratios = runs.map((run) => pick(run).ratio)
+    const figures = {
+      a: median(runs.map((run) => pick(run).a)),
+      b: median(runs.map((run) => pick(run).b)),
+      ratio: median(ratios),
+      ops: OPS,
+    }
+    const range = `${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)}`
+    console.log(`${line(label, figures, a, b)}; median of ${PROCESSES} processes, range ${range}`)
+  }
+  console.log(`the build before: ${baselineDir}`)
+  summary('the build before vs itself (noise)', (run) => run.itself, 'a', 'b')
+  summary('no subscriber vs the build before', (run) => run.now, 'before', 'now')
+}
+
+if (CHILD) {
+  console.log(JSON.stringify(await baselineFigures()))
+  process.exit(0)
+}
+if (existsSync(baselineCore) && existsSync(baselineMemory)) {
+  await baselineAcrossProcesses()
+} else {
+  console.log(`no subscriber vs the build before: skipped (no build at ${baselineDir})`)
+}
+await fill(current)
 
 if (process.env.BENCH_DIAGNOSTICS_ONLY === 'baseline') process.exit(0)
 
