@@ -57,7 +57,11 @@ describe('findFreePort', () => {
   })
 
   it('never returns a port another live process has claimed, and takes over a claim whose process is gone', async () => {
-    const [heldByLive, leftByDead] = [12_345, 12_346]
+    // Ports of this run's own, not fixed ones: this test runs at the same time on other Nodes (the runtime matrix's
+    // lanes share the claims dir), and two runs faking claims on the same ports take each other's.
+    const [heldByLive, leftByDead] = (await Promise.all([findFreePort(), findFreePort()])) as [number, number]
+    releasePort(heldByLive)
+    releasePort(leftByDead)
     claimAs(heldByLive, process.ppid)
     claimAs(leftByDead, deadPid())
     try {
